@@ -1,0 +1,30 @@
+# Everything runs from a virtualenv in .venv, created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install scan test lint bench corpus golden clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install dupdetect with its dev dependencies
+
+scan: $(STAMP)  ## scan the bundled fixture articles
+	$(BIN)/dupdetect scan fixtures/articles
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check dupdetect tests scripts bench
+
+golden: $(STAMP)  ## regenerate the golden output files after reviewing a change
+	$(BIN)/pytest tests/test_golden.py --update-golden
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,5 @@
+"""``python -m dupdetect`` runs the command-line interface."""
+
+from .cli import cli
+
+cli()

@@ -1,0 +1,154 @@
+"""The ``dupdetect`` command line: parse options, call the library, print, choose the exit code."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .config import ScanConfig
+from .errors import DupdetectError
+from .export import WRITERS
+from .models import ScanResult
+from .pipeline import scan as run_scan
+from .render import problem_lines, render_table, summary_line
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+FORMATS = ("table", "json", "jsonl", "csv")
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  the scan ran (duplicates or not, unless --check)
+  1  --check was given and near-duplicate clusters were found
+  2  usage error, missing path, or no readable article at all
+"""
+
+
+class ScanFailed(click.ClickException):
+    """A library error shown as a one-line message; exit code 2, never 1 (1 means duplicates)."""
+
+    exit_code = 2
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="dupdetect")
+def cli() -> None:
+    """Find near-duplicate news articles: wire copies, republished stories, teasers."""
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, allow_dash=False)
+)
+@click.option("--threshold", type=click.FloatRange(0, 1), default=ScanConfig.threshold, show_default=True,
+              help="Minimum exact Jaccard similarity of two articles' word shingles.")
+@click.option("--containment", type=click.FloatRange(0, 1.1), default=ScanConfig.containment,
+              show_default=True,
+              help="Minimum share of the shorter article's shingles found in the longer one "
+                   "(teasers, trimmed or wrapped copies). 1.1 turns it off.")
+@click.option("--shingle-size", type=click.IntRange(1, 8), default=ScanConfig.shingle_size,
+              show_default=True, help="Words per shingle.")
+@click.option("--num-perm", type=click.IntRange(4, 1024), default=ScanConfig.num_perm,
+              show_default=True, help="MinHash permutations.")
+@click.option("--seed", type=int, default=ScanConfig.seed, show_default=True,
+              help="MinHash permutation seed.")
+@click.option("--lsh-threshold", type=click.FloatRange(0.01, 1), default=None,
+              help="Jaccard level the LSH bands are tuned for [default: 0.8 x threshold].")
+@click.option("-f", "--format", "output_format", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the output to this file instead of stdout.")
+@click.option("--check", is_flag=True, help="Exit 1 when near-duplicate clusters are found (for CI).")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking.")
+@click.option("--max-file-size", type=click.IntRange(1), default=ScanConfig.max_file_size,
+              show_default=True, help="Skip files larger than this many bytes.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary; errors only.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def scan(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    check: bool,
+    quiet: bool,
+    no_progress: bool,
+    **settings: object,
+) -> None:
+    """Cluster the near-duplicate articles in PATHS (directories or files).
+
+    Reads .txt and .md files (first non-empty line = title) and .jsonl files (one article per
+    line: "id", "text", optional "title", "source", "url", "date"), directories recursively.
+
+    \b
+    Scores, always computed exactly on the articles' word shingles:
+      similarity   Jaccard: shared shingles / all distinct shingles of the two (symmetric)
+      containment  share of the shorter article found in the longer one; a teaser or a
+                   trimmed copy scores high here even when its similarity is low
+
+    Articles join a cluster when their similarity to the cluster's representative (earliest
+    date, else longest text) reaches --threshold, or their containment reaches --containment.
+    """
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        config = ScanConfig(**settings)  # type: ignore[arg-type]
+        with _progress(errors, enabled=not (quiet or no_progress)) as progress:
+            result = run_scan(paths, config, progress=progress)
+    except (DupdetectError, ValueError) as exc:
+        raise ScanFailed(str(exc)) from exc
+    if not quiet:
+        for line in problem_lines(result):
+            errors.print(line, markup=False)
+    _write_output(result, output_format, output)
+    if not quiet:
+        errors.print(summary_line(result), markup=False)
+    click.get_current_context().exit(1 if check and result.clusters else 0)
+
+
+def _write_output(result: ScanResult, output_format: str, output: Path | None) -> None:
+    with _open_output(output) as out:
+        if output_format == "table":
+            render_table(result, Console(file=out, highlight=False, soft_wrap=False))
+        else:
+            WRITERS[output_format](result, out)
+
+
+@contextlib.contextmanager
+def _open_output(output: Path | None) -> Iterator[IO[str]]:
+    if output is None:
+        yield click.get_text_stream("stdout")
+        return
+    try:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            yield out
+    except OSError as exc:
+        raise ScanFailed(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+@contextlib.contextmanager
+def _progress(console: Console, enabled: bool) -> Iterator[object]:
+    """A progress callback drawing rich bars on stderr; a no-op when off or not a terminal."""
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    bars = Progress(
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars:
+        yield update

@@ -1,0 +1,123 @@
+"""Stage 7, cluster: verified pairs to clusters anchored on a representative.
+
+Plain connected components chain: A~B and B~C put A and C together even when A and C share
+nothing, and on real crawls one chain can swallow thousands of pages. Here every member of a
+cluster must itself match the cluster's representative:
+
+1. Verified pairs are grouped into connected components (union-find).
+2. In each component, the document that ranks first (earliest date, else longest text, ties by
+   id) becomes a representative. Its neighbours, and their neighbours, are scored exactly
+   against it; those that match join its cluster.
+3. What is left of the component repeats step 2, so a document that matches nothing left over
+   stays a singleton.
+
+The result depends only on the documents and the pairs, never on input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import PairScore
+from .verify import MatchRule, VerifiedPair
+
+
+@dataclass(frozen=True)
+class Group:
+    """A cluster by row index: the representative and ``(member, score)`` for the others.
+
+    Each score is oriented ``score(representative, member)``.
+    """
+
+    representative: int
+    members: tuple[tuple[int, PairScore], ...]
+
+
+Scorer = Callable[[int, int], PairScore]
+
+
+def group_documents(
+    count: int,
+    verified: Sequence[VerifiedPair],
+    rank: Sequence[int],
+    scorer: Scorer,
+    sizes: Sequence[int],
+    rule: MatchRule,
+) -> list[Group]:
+    """Cluster ``count`` documents from their verified pairs.
+
+    Args:
+        count: number of documents (rows).
+        verified: pairs that passed verification.
+        rank: ``rank[i]`` orders documents for representative choice (lower wins).
+        scorer: exact score of two rows, for pairs LSH did not propose.
+        sizes: shingle-set size of each row (for the match rule).
+        rule: when two documents match.
+    """
+    neighbours: dict[int, set[int]] = {}
+    known: dict[tuple[int, int], PairScore] = {}
+    for pair in verified:
+        neighbours.setdefault(pair.a, set()).add(pair.b)
+        neighbours.setdefault(pair.b, set()).add(pair.a)
+        known[(pair.a, pair.b)] = pair.score
+
+    def oriented(rep: int, other: int) -> PairScore:
+        if (rep, other) in known:
+            return known[(rep, other)]
+        if (other, rep) in known:
+            return _flip(known[(other, rep)])
+        return scorer(rep, other)
+
+    groups = []
+    for component in _components(count, verified):
+        remaining = set(component)
+        while len(remaining) >= 2:
+            rep = min(remaining, key=lambda i: rank[i])
+            remaining.discard(rep)
+            members = []
+            for other in sorted(_two_hops(rep, neighbours) & remaining):
+                pair = oriented(rep, other)
+                if rule.matches(pair, sizes[rep], sizes[other]):
+                    members.append((other, pair))
+            if members:
+                remaining.difference_update(m for m, _ in members)
+                groups.append(Group(rep, tuple(members)))
+    return groups
+
+
+def _two_hops(node: int, neighbours: dict[int, set[int]]) -> set[int]:
+    near = neighbours.get(node, set())
+    reach = set(near)
+    for other in near:
+        reach |= neighbours.get(other, set())
+    reach.discard(node)
+    return reach
+
+
+def _flip(pair: PairScore) -> PairScore:
+    return PairScore(pair.jaccard, pair.containment_ba, pair.containment_ab)
+
+
+def _components(count: int, verified: Sequence[VerifiedPair]) -> list[list[int]]:
+    """Connected components of size >= 2, each sorted, in order of their smallest row."""
+    parent = np.arange(count)
+
+    def find(node: int) -> int:
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return int(root)
+
+    for pair in verified:
+        root_a, root_b = find(pair.a), find(pair.b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    members: dict[int, list[int]] = {}
+    for node in sorted({n for p in verified for n in (p.a, p.b)}):
+        members.setdefault(find(node), []).append(node)
+    return [group for _, group in sorted(members.items())]

@@ -1,0 +1,111 @@
+"""Stage 8, report (machine formats): a ScanResult as JSON, JSON Lines or CSV.
+
+Every format is built from the same dict form of the result, in the result's order (clusters
+by size then representative id, representative first), so outputs are byte-stable.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any
+
+from .models import Cluster, Member, ScanResult
+
+FORMAT_VERSION = 1
+
+CSV_COLUMNS = (
+    "cluster_id",
+    "cluster_size",
+    "doc_id",
+    "path",
+    "title",
+    "source",
+    "url",
+    "date",
+    "similarity",
+    "containment",
+    "contained_in_representative",
+    "representative_contained",
+    "is_representative",
+)
+
+
+def member_dict(member: Member) -> dict[str, Any]:
+    """One cluster member as a JSON-ready dict."""
+    return {
+        "id": member.id,
+        "path": member.path,
+        "title": member.title,
+        "source": member.source,
+        "url": member.url,
+        "date": member.date,
+        "similarity": member.similarity,
+        "containment": member.containment,
+        "contained_in_representative": member.contained_in_representative,
+        "representative_contained": member.representative_contained,
+        "is_representative": member.is_representative,
+    }
+
+
+def cluster_dict(cluster: Cluster) -> dict[str, Any]:
+    """One cluster as a JSON-ready dict."""
+    return {
+        "id": cluster.id,
+        "size": cluster.size,
+        "representative": cluster.representative,
+        "documents": [member_dict(m) for m in cluster.members],
+    }
+
+
+def result_dict(result: ScanResult) -> dict[str, Any]:
+    """The whole result as a JSON-ready dict (the ``--format json`` document)."""
+    summary = result.summary
+    return {
+        "version": FORMAT_VERSION,
+        "summary": {
+            "documents": summary.documents,
+            "clusters": summary.clusters,
+            "duplicates": summary.duplicates,
+            "skipped": summary.skipped,
+            "candidate_pairs": summary.candidate_pairs,
+            "verified_pairs": summary.verified_pairs,
+        },
+        "clusters": [cluster_dict(c) for c in result.clusters],
+        "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in result.skipped],
+        "warnings": [{"path": n.path, "line": n.line, "message": n.message} for n in result.warnings],
+        "settings": result.settings,
+    }
+
+
+def write_json(result: ScanResult, out: IO[str]) -> None:
+    """Write the result as one indented JSON document."""
+    json.dump(result_dict(result), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def write_jsonl(result: ScanResult, out: IO[str]) -> None:
+    """Write one JSON object per cluster per line."""
+    for cluster in result.clusters:
+        out.write(json.dumps(cluster_dict(cluster), ensure_ascii=False) + "\n")
+
+
+def write_csv(result: ScanResult, out: IO[str]) -> None:
+    """Write one CSV row per cluster member, with a header row."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for cluster in result.clusters:
+        for member in cluster.members:
+            row = {"cluster_id": cluster.id, "cluster_size": cluster.size, **member_dict(member)}
+            row["doc_id"] = row.pop("id")
+            row["is_representative"] = str(member.is_representative).lower()
+            writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}

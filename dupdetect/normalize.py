@@ -1,0 +1,63 @@
+"""Stage 2, normalize: raw article text to a list of comparable word tokens.
+
+Unicode NFKC, case folding, apostrophes removed inside words, every other punctuation mark
+and all whitespace treated as a word break. Words are runs of letters, digits and combining
+marks in any script, so Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari ... all tokenize.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def _combining_mark_ranges() -> str:
+    """A regex character-class body of every Unicode combining mark (categories Mn, Mc, Me)."""
+    ranges: list[tuple[int, int]] = []
+    # Marks live in the first two planes and among plane 14's variation selectors; scanning
+    # only those keeps import fast (the full code space takes ~0.2 s).
+    for code in (*range(0x20000), *range(0xE0100, 0xE01F0)):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+
+
+# Python's \w leaves out combining marks (Devanagari vowel signs, Arabic harakat); add them.
+# [^\W_] is \w without the underscore, so "___" footer rules are not words.
+_WORD = re.compile(f"(?:[^\\W_]|[{_combining_mark_ranges()}])+")
+_APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u02bc\u2018`\u00b4](?=\w)")
+
+
+def normalize(text: str) -> str:
+    """Fold a text to a canonical form: NFKC, case-folded, apostrophes inside words removed.
+
+    >>> normalize("Don’t  PANIC")
+    'dont  panic'
+    >>> normalize("ﬁle Straße")
+    'file strasse'
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _APOSTROPHES.sub("", folded)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalized text into words; punctuation and whitespace only separate them.
+
+    >>> tokenize("hello, world -- it's 4,700!")
+    ['hello', 'world', 'it', 's', '4', '700']
+    >>> tokenize("москва — столица")
+    ['москва', 'столица']
+    """
+    return _WORD.findall(text)
+
+
+def words(text: str) -> list[str]:
+    """Normalize then tokenize: the word sequence shingles are built from.
+
+    >>> words("WASHINGTON  —  The Senate’s vote")
+    ['washington', 'the', 'senates', 'vote']
+    """
+    return tokenize(normalize(text))

@@ -1,0 +1,206 @@
+"""The scan, stage by stage: load, normalize, shingle, sign, index, verify, cluster, report.
+
+``scan`` is the library's front door; it never prints. Long stages report through an optional
+``progress(stage, done, total)`` callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from .cluster import Group, group_documents
+from .config import ScanConfig
+from .errors import NoArticlesError
+from .index import candidate_pairs, lsh_params
+from .load import read_inputs
+from .models import Cluster, Document, Member, Notice, PairScore, ScanResult, Skipped, Summary
+from .normalize import words
+from .shingle import shingles
+from .sign import Signer
+from .verify import MatchRule, score, verify_pairs
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the pipeline keeps of a document once its text is shingled."""
+
+    id: str
+    path: str
+    title: str
+    source: str
+    url: str
+    date: str
+    length: int
+
+    @classmethod
+    def of(cls, doc: Document) -> DocumentInfo:
+        """Metadata of ``doc`` and the length of its text."""
+        return cls(doc.id, doc.path, doc.title, doc.source, doc.url, doc.date, len(doc.text))
+
+
+@dataclass
+class Corpus:
+    """Shingled documents, sorted by id, with everything that was skipped on the way."""
+
+    infos: list[DocumentInfo] = field(default_factory=list)
+    shingle_sets: list[np.ndarray] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def scan(
+    paths: Iterable[str | os.PathLike[str]],
+    config: ScanConfig | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Find clusters of near-duplicate articles under ``paths``.
+
+    Raises:
+        NoArticlesError: when no readable article was found.
+    """
+    config = config or ScanConfig()
+    report = progress or _silent
+    corpus = build_corpus(read_inputs(
+        paths, max_file_size=config.max_file_size, follow_symlinks=config.follow_symlinks
+    ), config, report)
+    if not corpus.infos:
+        raise NoArticlesError(_nothing_found_message(corpus))
+    report("signing", 0, len(corpus.infos))
+    signatures = Signer(config.num_perm, config.seed).sign(corpus.shingle_sets)
+    report("signing", len(corpus.infos), len(corpus.infos))
+    bands, rows = lsh_params(config.effective_lsh_threshold, config.num_perm)
+    candidates = candidate_pairs(signatures, bands, rows, config.max_bucket)
+    rule = MatchRule(config.threshold, config.containment, config.min_containment_shingles)
+    report("verifying", 0, len(candidates.pairs))
+    verified = verify_pairs(candidates.pairs, corpus.shingle_sets, rule)
+    report("verifying", len(candidates.pairs), len(candidates.pairs))
+    groups = group_documents(
+        len(corpus.infos),
+        verified,
+        representative_rank(corpus.infos),
+        lambda a, b: score(corpus.shingle_sets[a], corpus.shingle_sets[b]),
+        [s.size for s in corpus.shingle_sets],
+        rule,
+    )
+    clusters = sorted((make_cluster(g, corpus.infos) for g in groups), key=_cluster_order)
+    summary = Summary(
+        documents=len(corpus.infos),
+        clusters=len(clusters),
+        duplicates=sum(c.size - 1 for c in clusters),
+        skipped=len(corpus.skipped),
+        candidate_pairs=len(candidates.pairs),
+        verified_pairs=len(verified),
+    )
+    settings = {**config.as_dict(), "lsh_bands": bands, "lsh_rows": rows}
+    return ScanResult(tuple(clusters), summary, tuple(corpus.skipped), tuple(corpus.notices), settings)
+
+
+def build_corpus(items: Iterable[object], config: ScanConfig, report: Progress) -> Corpus:
+    """Normalize and shingle every Document; collect Skipped and Notice items as they come."""
+    rows: dict[str, tuple[DocumentInfo, np.ndarray]] = {}
+    corpus = Corpus()
+    for item in items:
+        if isinstance(item, Skipped):
+            corpus.skipped.append(item)
+        elif isinstance(item, Notice):
+            corpus.notices.append(item)
+        elif isinstance(item, Document):
+            _add_document(item, rows, corpus, config)
+            report("reading", len(rows), None)
+    for doc_id in sorted(rows):
+        info, shingle_set = rows[doc_id]
+        corpus.infos.append(info)
+        corpus.shingle_sets.append(shingle_set)
+    corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
+    corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
+    return corpus
+
+
+def _add_document(
+    doc: Document, rows: dict[str, tuple[DocumentInfo, np.ndarray]], corpus: Corpus, config: ScanConfig
+) -> None:
+    if doc.id in rows:
+        first = rows[doc.id][0]
+        where = f"{first.path}" if first.path != doc.path else "earlier in this file"
+        corpus.skipped.append(Skipped(doc.path, f"duplicate id {doc.id!r} (first seen in {where})", doc.line))
+        return
+    tokens = words(doc.text)
+    if not tokens:
+        corpus.skipped.append(Skipped(doc.path, "no words in text", doc.line))
+        return
+    rows[doc.id] = (DocumentInfo.of(doc), shingles(tokens, config.shingle_size))
+
+
+def representative_rank(infos: list[DocumentInfo]) -> list[int]:
+    """Rank of each document for representative choice: earliest date, longest text, id."""
+    keys = [(_date_key(info.date), -info.length, info.id) for info in infos]
+    order = sorted(range(len(infos)), key=keys.__getitem__)
+    rank = [0] * len(infos)
+    for position, row in enumerate(order):
+        rank[row] = position
+    return rank
+
+
+def _date_key(value: str) -> tuple[int, str]:
+    """Sort key of a date: parsed ISO 8601 dates first (in UTC), then everything else."""
+    if value:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return (1, "")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return (0, parsed.astimezone(UTC).isoformat())
+    return (1, "")
+
+
+def make_cluster(group: Group, infos: list[DocumentInfo]) -> Cluster:
+    """A reportable Cluster: representative first, then members by id."""
+    rep = infos[group.representative]
+    members = [_member(rep, None)]
+    for row, pair in sorted(group.members, key=lambda m: infos[m[0]].id):
+        members.append(_member(infos[row], pair))
+    ids = sorted(m.id for m in members)
+    digest = hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:12]
+    return Cluster(id=f"c{digest}", representative=rep.id, members=tuple(members))
+
+
+def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
+    scored = pair or PairScore(1.0, 1.0, 1.0)
+    return Member(
+        id=info.id,
+        path=info.path,
+        title=info.title,
+        source=info.source,
+        url=info.url,
+        date=info.date,
+        similarity=scored.jaccard,
+        containment=scored.containment,
+        contained_in_representative=scored.containment_ba,
+        representative_contained=scored.containment_ab,
+        is_representative=pair is None,
+    )
+
+
+def _cluster_order(cluster: Cluster) -> tuple[int, str]:
+    return (-cluster.size, cluster.representative)
+
+
+def _nothing_found_message(corpus: Corpus) -> str:
+    if not corpus.skipped:
+        return "no articles found (supported: .txt, .md, .jsonl)"
+    reasons = sorted({s.reason for s in corpus.skipped})
+    shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+    return f"no readable articles found ({len(corpus.skipped)} skipped: {shown})"
+
+
+def _silent(stage: str, done: int, total: int | None) -> None:
+    return None

@@ -1,0 +1,98 @@
+"""Stage 4, sign: shingle-hash sets to MinHash signatures, many documents at once.
+
+The signatures are datasketch's: the same ``affine32`` permutations (taken from a
+``datasketch.MinHash`` with the same ``num_perm`` and ``seed``), the same MurmurHash3
+pre-mix, fed with each 64-bit shingle hash folded to 32 bits. Computing them as one numpy
+operation per batch instead of a ``MinHash.update`` per shingle gives identical values
+(``tests/test_sign.py`` checks this bit for bit), so a signature made here can go into any
+datasketch index (``to_minhash``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from datasketch import MinHash
+
+# Rows of the (shingles x permutations) matrix computed at once; bounds peak memory.
+_BATCH_CELLS = 4_000_000
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def fold32(hashes: np.ndarray) -> np.ndarray:
+    """Fold 64-bit shingle hashes to the 32-bit inputs datasketch's affine32 scheme takes."""
+    hashes = np.asarray(hashes, dtype=np.uint64)
+    return (hashes ^ (hashes >> np.uint64(32))).astype(np.uint32)
+
+
+def datasketch_hashfunc(shingle_hash: int) -> int:
+    """The ``hashfunc`` that makes ``datasketch.MinHash.update`` match :class:`Signer`."""
+    return (shingle_hash ^ (shingle_hash >> 32)) & 0xFFFFFFFF
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    shift1, mult1, shift2, mult2 = _FMIX32
+    values = values ^ (values >> shift1)
+    values = values * mult1
+    values = values ^ (values >> shift2)
+    values = values * mult2
+    return values ^ (values >> shift1)
+
+
+class Signer:
+    """Computes datasketch-compatible MinHash signatures for batches of shingle sets.
+
+    Args:
+        num_perm: number of permutations (signature length).
+        seed: permutation seed, as in ``datasketch.MinHash``.
+    """
+
+    def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
+        template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+        self.num_perm = num_perm
+        self.seed = seed
+        self._a = np.asarray(template.permutations[0], dtype=np.uint32)
+        self._b = np.asarray(template.permutations[1], dtype=np.uint32)
+        self._permutations = template.permutations
+
+    def sign(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
+        """Signatures of many shingle sets: a ``(len(shingle_sets), num_perm)`` uint32 matrix.
+
+        Every set must be non-empty.
+        """
+        out = np.empty((len(shingle_sets), self.num_perm), dtype=np.uint32)
+        start = 0
+        while start < len(shingle_sets):
+            stop = self._batch_end(shingle_sets, start)
+            out[start:stop] = self._sign_batch(shingle_sets[start:stop])
+            start = stop
+        return out
+
+    def _batch_end(self, shingle_sets: Sequence[np.ndarray], start: int) -> int:
+        cells = 0
+        stop = start
+        while stop < len(shingle_sets) and (stop == start or cells < _BATCH_CELLS):
+            cells += shingle_sets[stop].size * self.num_perm
+            stop += 1
+        return stop
+
+    def _sign_batch(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
+        sizes = np.fromiter((s.size for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
+        if (sizes == 0).any():
+            raise ValueError("cannot sign an empty shingle set")
+        mixed = _fmix32(fold32(np.concatenate(shingle_sets)))
+        permuted = mixed[:, None] * self._a[None, :] + self._b[None, :]
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        return np.minimum.reduceat(permuted, offsets, axis=0)
+
+    def to_minhash(self, signature: np.ndarray) -> MinHash:
+        """Wrap one signature row as a ``datasketch.MinHash`` (for datasketch's indexes)."""
+        return MinHash(
+            seed=self.seed,
+            hashvalues=signature,
+            permutations=self._permutations,
+            scheme="affine32",
+            hashfunc=datasketch_hashfunc,
+        )

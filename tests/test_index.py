@@ -1,0 +1,52 @@
+import numpy as np
+from datasketch import MinHashLSH
+
+from dupdetect.index import candidate_pairs, lsh_params
+from dupdetect.shingle import shingles
+from dupdetect.sign import Signer
+
+
+def _corpus(seed=0, n_base=40):
+    rng = np.random.default_rng(seed)
+    vocab = [f"v{i}" for i in range(3000)]
+    docs = []
+    for _ in range(n_base):
+        words = list(rng.choice(vocab, size=int(rng.integers(60, 200))))
+        docs.append(words)
+        if rng.random() < 0.5:  # a copy with some edits
+            copy = list(words)
+            for _ in range(int(rng.integers(1, 12))):
+                copy[int(rng.integers(len(copy)))] = "edit"
+            docs.append(copy)
+    return [shingles(d, 5) for d in docs]
+
+
+def test_same_candidates_as_datasketch_minhashlsh():
+    sets = _corpus()
+    signer = Signer(128, 1)
+    signatures = signer.sign(sets)
+    for threshold in (0.3, 0.5, 0.8):
+        bands, rows = lsh_params(threshold, 128)
+        ours = {tuple(p) for p in candidate_pairs(signatures, bands, rows).pairs.tolist()}
+        lsh = MinHashLSH(threshold=threshold, num_perm=128)
+        minhashes = [signer.to_minhash(row) for row in signatures]
+        for i, m in enumerate(minhashes):
+            lsh.insert(i, m)
+        theirs = {
+            (min(i, j), max(i, j)) for i, m in enumerate(minhashes) for j in lsh.query(m) if j != i
+        }
+        assert ours == theirs
+        assert ours  # the planted copies are found
+
+
+def test_oversized_bucket_is_paired_to_its_first_member_only():
+    signatures = np.zeros((6, 16), dtype=np.uint32)  # six identical signatures
+    result = candidate_pairs(signatures, bands=4, rows=4, max_bucket=3)
+    assert result.pairs.tolist() == [[0, 1], [0, 2], [0, 3], [0, 4], [0, 5]]
+    assert result.oversized_buckets == 4
+    assert result.largest_bucket == 6
+
+
+def test_no_pairs_for_distinct_signatures():
+    signatures = np.arange(64, dtype=np.uint32).reshape(4, 16)
+    assert candidate_pairs(signatures, 4, 4).pairs.shape == (0, 2)

@@ -1,0 +1,39 @@
+import pytest
+
+from dupdetect.normalize import normalize, tokenize, words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Senate's vote", ["the", "senates", "vote"]),
+        ("The Senate’s vote", ["the", "senates", "vote"]),
+        ("WASHINGTON (AP) — Lawmakers", ["washington", "ap", "lawmakers"]),
+        ("4,700 casualties; 600 dead", ["4", "700", "casualties", "600", "dead"]),
+        ("___\nAssociated Press writer", ["associated", "press", "writer"]),
+        ("Ｆｕｌｌｗｉｄｔｈ ﬁne", ["fullwidth", "fine"]),
+        ("Die Straße", ["die", "strasse"]),
+        ("Η Ελλάδα ΣΉΜΕΡΑ", ["η", "ελλάδα", "σήμερα"]),
+        ("Москва — столица России", ["москва", "столица", "россии"]),
+        ("مرحبا بالعالم", ["مرحبا", "بالعالم"]),
+        ("नमस्ते दुनिया", ["नमस्ते", "दुनिया"]),
+        ("", []),
+        ("— … !!", []),
+    ],
+)
+def test_words(text, expected):
+    assert words(text) == expected
+
+
+def test_decomposed_and_composed_accents_agree():
+    assert words("cafe\u0301 crème") == words("café crème")
+
+
+def test_normalize_is_idempotent_on_examples():
+    for text in ["Don’t", "ＡＢＣ", "Straße", "İstanbul"]:
+        once = normalize(text)
+        assert normalize(once) == once
+
+
+def test_tokenize_keeps_combining_marks_inside_words():
+    assert tokenize("क़िताब") == ["क़िताब"]
