@@ -1,0 +1,65 @@
+import numpy as np
+
+from dupdetect.cluster import group_documents
+from dupdetect.verify import MatchRule, VerifiedPair, score
+
+RULE = MatchRule(threshold=0.5, containment=0.8, min_containment_shingles=20)
+
+
+def _sets(*ranges):
+    return [np.arange(lo, hi, dtype=np.uint64) for lo, hi in ranges]
+
+
+def _run(sets, pairs, rank=None):
+    verified = [VerifiedPair(a, b, score(sets[a], sets[b])) for a, b in pairs]
+    verified = [v for v in verified if RULE.matches(v.score, sets[v.a].size, sets[v.b].size)]
+    return group_documents(
+        len(sets),
+        verified,
+        rank or list(range(len(sets))),
+        lambda a, b: score(sets[a], sets[b]),
+        [s.size for s in sets],
+        RULE,
+    )
+
+
+def test_chain_is_split_at_the_representative():
+    # 0~1 (J=0.67) and 1~2 (J=0.67) but 0 and 2 share only 1/3: no giant chain.
+    sets = _sets((0, 100), (25, 125), (50, 150))
+    groups = _run(sets, [(0, 1), (1, 2)])
+    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(0, [1])]
+
+
+def test_rank_chooses_representative():
+    sets = _sets((0, 100), (25, 125), (50, 150))
+    groups = _run(sets, [(0, 1), (1, 2)], rank=[1, 0, 2])
+    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(1, [0, 2])]
+
+
+def test_two_hop_members_are_scored_even_without_a_candidate_pair():
+    sets = _sets((0, 100), (5, 105), (10, 110))
+    groups = _run(sets, [(0, 1), (1, 2)])  # LSH missed (0, 2)
+    assert [m for m, _ in groups[0].members] == [1, 2]
+    assert groups[0].members[1][1].jaccard == round(90 / 110, 4)
+
+
+def test_teaser_joins_by_containment_with_orientation():
+    sets = _sets((0, 300), (0, 40))
+    groups = _run(sets, [(0, 1)])
+    (member, pair), = groups[0].members
+    assert member == 1
+    assert pair.containment_ba == 1.0  # the teaser is wholly inside the representative
+    assert pair.containment_ab < 0.2
+
+
+def test_leftovers_of_a_component_form_their_own_cluster():
+    # One chain 0~1~2~3; 0 matches only 1, so 2 and 3 are clustered around 2.
+    sets = _sets((0, 100), (15, 115), (45, 145), (55, 155))
+    groups = _run(sets, [(0, 1), (1, 2), (2, 3), (0, 2), (1, 3)])
+    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(0, [1]), (2, [3])]
+
+
+def test_separate_components():
+    sets = _sets((0, 100), (10, 110), (1000, 1100), (1010, 1110))
+    groups = _run(sets, [(0, 1), (2, 3), (1, 2)])
+    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(0, [1]), (2, [3])]
