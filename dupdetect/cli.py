@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -46,28 +47,70 @@ def cli() -> None:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, allow_dash=False)
 )
-@click.option("--threshold", type=click.FloatRange(0, 1), default=ScanConfig.threshold, show_default=True,
-              help="Minimum exact Jaccard similarity of two articles' word shingles.")
-@click.option("--containment", type=click.FloatRange(0, 1.1), default=ScanConfig.containment,
-              show_default=True,
-              help="Minimum share of the shorter article's shingles found in the longer one "
-                   "(teasers, trimmed or wrapped copies). 1.1 turns it off.")
-@click.option("--shingle-size", type=click.IntRange(1, 8), default=ScanConfig.shingle_size,
-              show_default=True, help="Words per shingle.")
-@click.option("--num-perm", type=click.IntRange(4, 1024), default=ScanConfig.num_perm,
-              show_default=True, help="MinHash permutations.")
-@click.option("--seed", type=int, default=ScanConfig.seed, show_default=True,
-              help="MinHash permutation seed.")
-@click.option("--lsh-threshold", type=click.FloatRange(0.01, 1), default=None,
-              help="Jaccard level the LSH bands are tuned for [default: 0.8 x threshold].")
-@click.option("-f", "--format", "output_format", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the output to this file instead of stdout.")
-@click.option("--check", is_flag=True, help="Exit 1 when near-duplicate clusters are found (for CI).")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=ScanConfig.threshold,
+    show_default=True,
+    help="Minimum exact Jaccard similarity of two articles' word shingles.",
+)
+@click.option(
+    "--containment",
+    type=click.FloatRange(0, 1.1),
+    default=ScanConfig.containment,
+    show_default=True,
+    help="Minimum share of the shorter article's shingles found in the longer one "
+    "(teasers, trimmed or wrapped copies). 1.1 turns it off.",
+)
+@click.option(
+    "--shingle-size",
+    type=click.IntRange(1, 8),
+    default=ScanConfig.shingle_size,
+    show_default=True,
+    help="Words per shingle.",
+)
+@click.option(
+    "--num-perm",
+    type=click.IntRange(4, 1024),
+    default=ScanConfig.num_perm,
+    show_default=True,
+    help="MinHash permutations.",
+)
+@click.option(
+    "--seed", type=int, default=ScanConfig.seed, show_default=True, help="MinHash permutation seed."
+)
+@click.option(
+    "--lsh-threshold",
+    type=click.FloatRange(0.01, 1),
+    default=None,
+    help="Jaccard level the LSH bands are tuned for [default: 0.8 x threshold].",
+)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the output to this file instead of stdout.",
+)
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when near-duplicate clusters are found (for CI)."
+)
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking.")
-@click.option("--max-file-size", type=click.IntRange(1), default=ScanConfig.max_file_size,
-              show_default=True, help="Skip files larger than this many bytes.")
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1),
+    default=ScanConfig.max_file_size,
+    show_default=True,
+    help="Skip files larger than this many bytes.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary; errors only.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def scan(
@@ -120,7 +163,7 @@ def _write_output(result: ScanResult, output_format: str, output: Path | None) -
 @contextlib.contextmanager
 def _open_output(output: Path | None) -> Iterator[IO[str]]:
     if output is None:
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     try:
         with output.open("w", encoding="utf-8", newline="") as out:

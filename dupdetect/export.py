@@ -73,7 +73,9 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
         },
         "clusters": [cluster_dict(c) for c in result.clusters],
         "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in result.skipped],
-        "warnings": [{"path": n.path, "line": n.line, "message": n.message} for n in result.warnings],
+        "warnings": [
+            {"path": n.path, "line": n.line, "message": n.message} for n in result.warnings
+        ],
         "settings": result.settings,
     }
 

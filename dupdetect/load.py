@@ -160,7 +160,9 @@ def _read_bytes(item: InputFile, max_file_size: int) -> bytes | Skipped:
     try:
         size = item.path.stat().st_size
         if size > max_file_size:
-            return Skipped(item.rel, f"file is larger than the limit ({size} > {max_file_size} bytes)")
+            return Skipped(
+                item.rel, f"file is larger than the limit ({size} > {max_file_size} bytes)"
+            )
         return item.path.read_bytes()
     except OSError as exc:
         return Skipped(item.rel, f"cannot read: {exc.strerror or exc}")
@@ -195,7 +197,9 @@ def _walk(root: Path, base: Path, follow_symlinks: bool) -> Iterator[InputFile |
         stack.extend(reversed(subdirs))
 
 
-def _classify(entry: os.DirEntry[str], base: Path, follow_symlinks: bool) -> Path | InputFile | Skipped | None:
+def _classify(
+    entry: os.DirEntry[str], base: Path, follow_symlinks: bool
+) -> Path | InputFile | Skipped | None:
     path = Path(entry.path)
     try:
         if entry.is_symlink() and not follow_symlinks:

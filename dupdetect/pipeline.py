@@ -68,9 +68,13 @@ def scan(
     """
     config = config or ScanConfig()
     report = progress or _silent
-    corpus = build_corpus(read_inputs(
-        paths, max_file_size=config.max_file_size, follow_symlinks=config.follow_symlinks
-    ), config, report)
+    corpus = build_corpus(
+        read_inputs(
+            paths, max_file_size=config.max_file_size, follow_symlinks=config.follow_symlinks
+        ),
+        config,
+        report,
+    )
     if not corpus.infos:
         raise NoArticlesError(_nothing_found_message(corpus))
     report("signing", 0, len(corpus.infos))
@@ -100,7 +104,9 @@ def scan(
         verified_pairs=len(verified),
     )
     settings = {**config.as_dict(), "lsh_bands": bands, "lsh_rows": rows}
-    return ScanResult(tuple(clusters), summary, tuple(corpus.skipped), tuple(corpus.notices), settings)
+    return ScanResult(
+        tuple(clusters), summary, tuple(corpus.skipped), tuple(corpus.notices), settings
+    )
 
 
 def build_corpus(items: Iterable[object], config: ScanConfig, report: Progress) -> Corpus:
@@ -125,12 +131,17 @@ def build_corpus(items: Iterable[object], config: ScanConfig, report: Progress) 
 
 
 def _add_document(
-    doc: Document, rows: dict[str, tuple[DocumentInfo, np.ndarray]], corpus: Corpus, config: ScanConfig
+    doc: Document,
+    rows: dict[str, tuple[DocumentInfo, np.ndarray]],
+    corpus: Corpus,
+    config: ScanConfig,
 ) -> None:
     if doc.id in rows:
         first = rows[doc.id][0]
         where = f"{first.path}" if first.path != doc.path else "earlier in this file"
-        corpus.skipped.append(Skipped(doc.path, f"duplicate id {doc.id!r} (first seen in {where})", doc.line))
+        corpus.skipped.append(
+            Skipped(doc.path, f"duplicate id {doc.id!r} (first seen in {where})", doc.line)
+        )
         return
     tokens = words(doc.text)
     if not tokens:

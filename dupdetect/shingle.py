@@ -23,7 +23,9 @@ def word_hashes(words: list[str]) -> np.ndarray:
     True
     """
     hash64 = xxhash.xxh3_64_intdigest
-    return np.fromiter((hash64(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    return np.fromiter(
+        (hash64(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words)
+    )
 
 
 def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:

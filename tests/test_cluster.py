@@ -46,7 +46,7 @@ def test_two_hop_members_are_scored_even_without_a_candidate_pair():
 def test_teaser_joins_by_containment_with_orientation():
     sets = _sets((0, 300), (0, 40))
     groups = _run(sets, [(0, 1)])
-    (member, pair), = groups[0].members
+    ((member, pair),) = groups[0].members
     assert member == 1
     assert pair.containment_ba == 1.0  # the teaser is wholly inside the representative
     assert pair.containment_ab < 0.2

@@ -15,7 +15,9 @@ def _read(*paths, **kwargs):
 
 
 def test_text_file_title_is_first_non_empty_line(tmp_path):
-    (tmp_path / "a.txt").write_text("\n\n  Headline here \n\nBody one.\n\nBody two.\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "\n\n  Headline here \n\nBody one.\n\nBody two.\n", encoding="utf-8"
+    )
     (tmp_path / "b.md").write_text("# Markdown title\n\nText.\n", encoding="utf-8")
     docs, skipped, _ = _read(tmp_path)
     assert [(d.id, d.title, d.text) for d in docs] == [

@@ -61,7 +61,9 @@ def _corpus(seed):
     return records
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.integers(0, 10_000), st.randoms(use_true_random=False))
 def test_input_order_never_changes_the_output(tmp_path, seed, shuffler):
     records = _corpus(seed)
@@ -79,7 +81,9 @@ def test_input_order_never_changes_the_output(tmp_path, seed, shuffler):
     assert len(clustered) == len(set(clustered))  # every document in at most one cluster
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(word_lists)
 def test_identical_texts_always_cluster(tmp_path, tokens):
     folder = tmp_path / "same"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dupdetect.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite fixtures/expected/* from the current output",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def invoke():
+    """Run the CLI in-process; on an unexpected exit code show stdout, stderr and the exception."""
+    runner = CliRunner()
+
+    def run(args: list[str], exit_code: int = 0, **kwargs) -> Result:
+        result = runner.invoke(cli, [str(a) for a in args], **kwargs)
+        if result.exit_code != exit_code:
+            import traceback
+
+            detail = (
+                "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
+            )
+            raise AssertionError(
+                f"exit code {result.exit_code} != {exit_code}\n--- stdout\n{result.stdout}"
+                f"\n--- stderr\n{result.stderr}\n--- exception\n{detail}"
+            )
+        return result
+
+    return run
