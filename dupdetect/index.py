@@ -1,4 +1,4 @@
-"""Stage 5, index: MinHash signatures to LSH candidate pairs.
+"""Stage 5, index: candidate pairs, from MinHash LSH and from a sampled-shingle index.
 
 Banding as in ``datasketch.MinHashLSH``: the signature is cut into ``bands`` bands of ``rows``
 values, and two documents are candidates when any band is identical. ``bands``/``rows`` come
@@ -11,6 +11,7 @@ fraction of the memory and time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,3 +84,62 @@ def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
     pairs = np.concatenate(chunks).astype(np.int64)
     codes = np.unique(pairs[:, 0] * count + pairs[:, 1])
     return np.column_stack((codes // count, codes % count))
+
+
+def containment_candidates(
+    shingle_sets: Sequence[np.ndarray],
+    *,
+    sample_mod: int = 8,
+    min_share: float = 0.4,
+    min_shingles: int = 20,
+    max_bucket: int = 500,
+) -> CandidateSet:
+    """Pairs where most of one document's sampled shingles also occur in the other.
+
+    Jaccard LSH cannot see a 100-word teaser inside a 1,000-word story (Jaccard about 0.1).
+    Containment needs an asymmetric test: every shingle whose hash is divisible by
+    ``sample_mod`` is sampled (a content-defined sample, the same in every document that has
+    the shingle), and ``(i, j)`` is a candidate when at least ``min_share`` of the smaller
+    document's samples (and at least two) are shared. Documents with fewer than
+    ``min_shingles`` shingles cannot match by containment and are not sampled. Samples held
+    by more than ``max_bucket`` documents (boilerplate, stock phrases) are ignored.
+    """
+    samples, owners, counts = _samples(shingle_sets, sample_mod, min_shingles)
+    chunks, oversized, largest = [], 0, 0
+    for members in _buckets(samples):
+        largest = max(largest, members.size)
+        if members.size > max_bucket:
+            oversized += 1
+            continue
+        chunks.append(_bucket_pairs(owners[members], max_bucket))
+    if not chunks:
+        return CandidateSet(np.empty((0, 2), dtype=np.int64), 0, 0, oversized, largest)
+    pairs = np.concatenate(chunks).astype(np.int64)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    count = len(shingle_sets)
+    codes, shared = np.unique(pairs[:, 0] * count + pairs[:, 1], return_counts=True)
+    first, second = codes // count, codes % count
+    smaller = np.minimum(counts[first], counts[second])
+    keep = (shared >= 2) & (shared >= min_share * smaller)
+    return CandidateSet(np.column_stack((first[keep], second[keep])), 0, 0, oversized, largest)
+
+
+def _samples(
+    shingle_sets: Sequence[np.ndarray], sample_mod: int, min_shingles: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sampled hashes, the row owning each, and the number of samples per row."""
+    picked = [
+        s[s % np.uint64(sample_mod) == 0] if s.size >= min_shingles else s[:0] for s in shingle_sets
+    ]
+    counts = np.fromiter((p.size for p in picked), dtype=np.int64, count=len(picked))
+    owners = np.repeat(np.arange(len(picked), dtype=np.int64), counts)
+    samples = np.concatenate(picked) if picked else np.empty(0, dtype=np.uint64)
+    return samples, owners, counts
+
+
+def merge_candidates(*sets: CandidateSet) -> np.ndarray:
+    """The union of several candidate sets' pairs, sorted, without repeats."""
+    pairs = np.concatenate([s.pairs for s in sets]) if sets else np.empty((0, 2), dtype=np.int64)
+    if pairs.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(pairs, axis=0)

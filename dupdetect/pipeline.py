@@ -17,7 +17,7 @@ import numpy as np
 from .cluster import Group, group_documents
 from .config import ScanConfig
 from .errors import NoArticlesError
-from .index import candidate_pairs, lsh_params
+from .index import candidate_pairs, containment_candidates, lsh_params, merge_candidates
 from .load import read_inputs
 from .models import Cluster, Document, Member, Notice, PairScore, ScanResult, Skipped, Summary
 from .normalize import words
@@ -81,11 +81,18 @@ def scan(
     signatures = Signer(config.num_perm, config.seed).sign(corpus.shingle_sets)
     report("signing", len(corpus.infos), len(corpus.infos))
     bands, rows = lsh_params(config.effective_lsh_threshold, config.num_perm)
-    candidates = candidate_pairs(signatures, bands, rows, config.max_bucket)
+    candidates = merge_candidates(
+        candidate_pairs(signatures, bands, rows, config.max_bucket),
+        containment_candidates(
+            corpus.shingle_sets,
+            min_shingles=config.min_containment_shingles,
+            max_bucket=config.max_bucket,
+        ),
+    )
     rule = MatchRule(config.threshold, config.containment, config.min_containment_shingles)
-    report("verifying", 0, len(candidates.pairs))
-    verified = verify_pairs(candidates.pairs, corpus.shingle_sets, rule)
-    report("verifying", len(candidates.pairs), len(candidates.pairs))
+    report("verifying", 0, len(candidates))
+    verified = verify_pairs(candidates, corpus.shingle_sets, rule)
+    report("verifying", len(candidates), len(candidates))
     groups = group_documents(
         len(corpus.infos),
         verified,
@@ -100,7 +107,7 @@ def scan(
         clusters=len(clusters),
         duplicates=sum(c.size - 1 for c in clusters),
         skipped=len(corpus.skipped),
-        candidate_pairs=len(candidates.pairs),
+        candidate_pairs=len(candidates),
         verified_pairs=len(verified),
     )
     settings = {**config.as_dict(), "lsh_bands": bands, "lsh_rows": rows}

@@ -18,31 +18,39 @@ def render_table(result: ScanResult, console: Console) -> None:
         console.print("No near-duplicate clusters found.")
         return
     for cluster in result.clusters:
-        console.print(cluster_table(cluster))
+        console.print(cluster_table(cluster, console.width))
 
 
-def cluster_table(cluster: Cluster) -> Table:
-    """A table of one cluster's members, scored against its representative."""
-    table = Table(
-        title=f"cluster {cluster.id} · {cluster.size} documents",
-        title_justify="left",
-        expand=False,
-    )
-    table.add_column("", width=3, no_wrap=True)
-    table.add_column("document", overflow="fold")
-    table.add_column("title", overflow="ellipsis", max_width=48, no_wrap=True)
-    table.add_column("source", overflow="ellipsis", max_width=20, no_wrap=True)
-    table.add_column("similarity", justify="right", no_wrap=True)
-    table.add_column("containment", justify="right", no_wrap=True)
+def cluster_table(cluster: Cluster, width: int = 100) -> Table:
+    """A table of one cluster's members, scored against its representative.
+
+    Ids fold over lines when long; source and title are cut with an ellipsis to fit ``width``.
+    """
+    table = Table(title=f"cluster {cluster.id} · {cluster.size} documents", title_justify="left")
+    longest_id = max(len(m.id) for m in cluster.members)
+    source_width = min(max(len(m.source) for m in cluster.members), 16)
+    columns = 6 if source_width else 5
+    # Role (3), similarity (10), containment (11), and 3 characters of rule and padding a column.
+    free = width - 3 - 10 - 11 - 3 * columns - 1 - source_width
+    id_width = min(longest_id, max(20, free * 2 // 3))
+    title_width = free - id_width
+    table.add_column("", no_wrap=True, width=3)
+    table.add_column("document", overflow="fold", width=id_width)
+    table.add_column("similarity", justify="right", no_wrap=True, width=10)
+    table.add_column("containment", justify="right", no_wrap=True, width=11)
+    if source_width:
+        table.add_column("source", overflow="ellipsis", no_wrap=True, width=source_width)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, width=max(title_width, 6))
     for member in cluster.members:
-        table.add_row(
+        cells = [
             "rep" if member.is_representative else "",
             escape(member.id),
-            escape(member.title),
-            escape(member.source),
             f"{member.similarity:.2f}",
             f"{member.containment:.2f}",
-        )
+        ]
+        if source_width:
+            cells.append(escape(member.source))
+        table.add_row(*cells, escape(member.title))
     return table
 
 
@@ -50,9 +58,13 @@ def summary_line(result: ScanResult) -> str:
     """One line for stderr: documents, clusters, duplicates, skipped."""
     s = result.summary
     return (
-        f"Scanned {s.documents} documents: {s.clusters} clusters, "
-        f"{s.duplicates} duplicates, {s.skipped} skipped."
+        f"Scanned {_count(s.documents, 'document')}: {_count(s.clusters, 'cluster')}, "
+        f"{_count(s.duplicates, 'duplicate')}, {s.skipped} skipped."
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def problem_lines(result: ScanResult) -> list[str]:

@@ -48,7 +48,7 @@ def test_table_output_and_summary(invoke, corpus):
     result = invoke(["scan", corpus])
     assert "copy.txt" in result.stdout and "wire.txt" in result.stdout
     assert "other.txt" not in result.stdout
-    assert result.stderr == "Scanned 3 documents: 1 clusters, 1 duplicates, 0 skipped.\n"
+    assert result.stderr == "Scanned 3 documents: 1 cluster, 1 duplicate, 0 skipped.\n"
 
 
 def test_json_output_is_pure_json_on_stdout(invoke, corpus):
@@ -139,7 +139,7 @@ def test_bad_input_is_reported_and_scan_goes_on(invoke, corpus):
     assert result.stderr.splitlines() == [
         "skipped empty.txt: empty file",
         "skipped feed.jsonl:1: invalid JSON: Expecting value (column 21)",
-        "Scanned 3 documents: 1 clusters, 1 duplicates, 2 skipped.",
+        "Scanned 3 documents: 1 cluster, 1 duplicate, 2 skipped.",
     ]
     assert "wire.txt" in result.stdout
 
