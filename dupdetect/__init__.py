@@ -2,7 +2,7 @@
 
 >>> from dupdetect import ScanConfig, scan
 >>> callable(scan) and ScanConfig().threshold
-0.5
+0.4
 """
 
 from .config import ScanConfig

@@ -1,15 +1,18 @@
-"""Stage 7, cluster: verified pairs to clusters anchored on a representative.
+"""Stage 7, cluster: verified pairs to clusters, each a star around an anchor document.
 
 Plain connected components chain: A~B and B~C put A and C together even when A and C share
 nothing, and on real crawls one chain can swallow thousands of pages. Here every member of a
-cluster must itself match the cluster's representative:
+cluster must itself match the cluster's anchor:
 
 1. Verified pairs are grouped into connected components (union-find).
-2. In each component, the document that ranks first (earliest date, else longest text, ties by
-   id) becomes a representative. Its neighbours, and their neighbours, are scored exactly
-   against it; those that match join its cluster.
-3. What is left of the component repeats step 2, so a document that matches nothing left over
+2. In each component, the document with the most verified matches among the documents left
+   (the fullest version of a story, which its teasers and trimmed copies all match) becomes the
+   anchor; ties go to the better representative rank. Its neighbours, and their neighbours,
+   are scored exactly against it; those that match join its cluster.
+3. What is left of the component repeats step 2; a document that matches nothing left over
    stays a singleton.
+4. Each cluster's representative is then chosen by policy (``rank``: earliest date, else
+   longest text, then id) and every member is scored exactly against it.
 
 The result depends only on the documents and the pairs, never on input order.
 """
@@ -29,11 +32,13 @@ from .verify import MatchRule, VerifiedPair
 class Group:
     """A cluster by row index: the representative and ``(member, score)`` for the others.
 
-    Each score is oriented ``score(representative, member)``.
+    Each score is oriented ``score(representative, member)``. ``anchor`` is the document every
+    member was verified against (often, but not always, the representative).
     """
 
     representative: int
     members: tuple[tuple[int, PairScore], ...]
+    anchor: int
 
 
 Scorer = Callable[[int, int], PairScore]
@@ -75,16 +80,19 @@ def group_documents(
     for component in _components(count, verified):
         remaining = set(component)
         while len(remaining) >= 2:
-            rep = min(remaining, key=lambda i: rank[i])
-            remaining.discard(rep)
-            members = []
-            for other in sorted(_two_hops(rep, neighbours) & remaining):
-                pair = oriented(rep, other)
-                if rule.matches(pair, sizes[rep], sizes[other]):
-                    members.append((other, pair))
-            if members:
-                remaining.difference_update(m for m, _ in members)
-                groups.append(Group(rep, tuple(members)))
+            anchor = min(
+                remaining, key=lambda i: (-len(neighbours.get(i, set()) & remaining), rank[i])
+            )
+            remaining.discard(anchor)
+            star = [anchor]
+            for other in sorted(_two_hops(anchor, neighbours) & remaining):
+                if rule.matches(oriented(anchor, other), sizes[anchor], sizes[other]):
+                    star.append(other)
+            if len(star) > 1:
+                remaining.difference_update(star)
+                rep = min(star, key=lambda i: rank[i])
+                members = tuple((m, oriented(rep, m)) for m in sorted(star) if m != rep)
+                groups.append(Group(rep, members, anchor))
     return groups
 
 

@@ -34,10 +34,14 @@ class ScanConfig:
             are identical boilerplate.
         max_file_size: files larger than this many bytes are skipped.
         follow_symlinks: follow symbolic links to directories and files while walking.
+        strip_wire: remove agency datelines, credit lines and footers before shingling
+            (the agency is still reported).
+        boilerplate_min_docs: a shingle found in this many documents of the same ``source`` is
+            site boilerplate and does not count (0 turns this off).
     """
 
-    threshold: float = 0.5
-    containment: float = 0.8
+    threshold: float = 0.4
+    containment: float = 0.7
     min_containment_shingles: int = 20
     shingle_size: int = 5
     num_perm: int = 128
@@ -46,6 +50,8 @@ class ScanConfig:
     max_bucket: int = 500
     max_file_size: int = 50 * 1024 * 1024
     follow_symlinks: bool = False
+    strip_wire: bool = True
+    boilerplate_min_docs: int = 5
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)

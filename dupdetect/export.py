@@ -23,6 +23,7 @@ CSV_COLUMNS = (
     "source",
     "url",
     "date",
+    "wire",
     "similarity",
     "containment",
     "contained_in_representative",
@@ -40,6 +41,7 @@ def member_dict(member: Member) -> dict[str, Any]:
         "source": member.source,
         "url": member.url,
         "date": member.date,
+        "wire": member.wire,
         "similarity": member.similarity,
         "containment": member.containment,
         "contained_in_representative": member.contained_in_representative,
@@ -54,6 +56,7 @@ def cluster_dict(cluster: Cluster) -> dict[str, Any]:
         "id": cluster.id,
         "size": cluster.size,
         "representative": cluster.representative,
+        "wire": cluster.wire,
         "documents": [member_dict(m) for m in cluster.members],
     }
 

@@ -78,6 +78,7 @@ class Member:
     source: str
     url: str
     date: str
+    wire: str
     similarity: float
     containment: float
     contained_in_representative: float
@@ -92,6 +93,7 @@ class Cluster:
     id: str
     representative: str
     members: tuple[Member, ...]
+    wire: str = ""
 
     @property
     def size(self) -> int:

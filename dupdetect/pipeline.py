@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 
+from .boilerplate import remove_boilerplate
 from .cluster import Group, group_documents
 from .config import ScanConfig
 from .errors import NoArticlesError
@@ -24,6 +26,7 @@ from .normalize import words
 from .shingle import shingles
 from .sign import Signer
 from .verify import MatchRule, score, verify_pairs
+from .wire import WireCleaned, strip_wire
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -39,11 +42,12 @@ class DocumentInfo:
     url: str
     date: str
     length: int
+    wire: str
 
     @classmethod
-    def of(cls, doc: Document) -> DocumentInfo:
-        """Metadata of ``doc`` and the length of its text."""
-        return cls(doc.id, doc.path, doc.title, doc.source, doc.url, doc.date, len(doc.text))
+    def of(cls, doc: Document, body: str, wire: str) -> DocumentInfo:
+        """Metadata of ``doc``, the length of its cleaned ``body`` and the agency found."""
+        return cls(doc.id, doc.path, doc.title, doc.source, doc.url, doc.date, len(body), wire)
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Corpus:
     shingle_sets: list[np.ndarray] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    boilerplate: list[float] = field(default_factory=list)
 
 
 def scan(
@@ -77,6 +82,13 @@ def scan(
     )
     if not corpus.infos:
         raise NoArticlesError(_nothing_found_message(corpus))
+    if config.boilerplate_min_docs:
+        cleaned = remove_boilerplate(
+            corpus.shingle_sets,
+            [info.source for info in corpus.infos],
+            min_docs=config.boilerplate_min_docs,
+        )
+        corpus.shingle_sets, corpus.boilerplate = cleaned.shingle_sets, cleaned.removed_share
     report("signing", 0, len(corpus.infos))
     signatures = Signer(config.num_perm, config.seed).sign(corpus.shingle_sets)
     report("signing", len(corpus.infos), len(corpus.infos))
@@ -150,11 +162,13 @@ def _add_document(
             Skipped(doc.path, f"duplicate id {doc.id!r} (first seen in {where})", doc.line)
         )
         return
-    tokens = words(doc.text)
+    cleaned = strip_wire(doc.text) if config.strip_wire else WireCleaned(doc.text, "")
+    tokens = words(cleaned.text) or words(doc.text)
     if not tokens:
         corpus.skipped.append(Skipped(doc.path, "no words in text", doc.line))
         return
-    rows[doc.id] = (DocumentInfo.of(doc), shingles(tokens, config.shingle_size))
+    info = DocumentInfo.of(doc, cleaned.text, cleaned.wire)
+    rows[doc.id] = (info, shingles(tokens, config.shingle_size))
 
 
 def representative_rank(infos: list[DocumentInfo]) -> list[int]:
@@ -188,7 +202,9 @@ def make_cluster(group: Group, infos: list[DocumentInfo]) -> Cluster:
         members.append(_member(infos[row], pair))
     ids = sorted(m.id for m in members)
     digest = hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:12]
-    return Cluster(id=f"c{digest}", representative=rep.id, members=tuple(members))
+    wires = Counter(m.wire for m in members if m.wire)
+    wire = min(wires, key=lambda w: (-wires[w], w)) if wires else ""
+    return Cluster(id=f"c{digest}", representative=rep.id, members=tuple(members), wire=wire)
 
 
 def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
@@ -200,6 +216,7 @@ def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
         source=info.source,
         url=info.url,
         date=info.date,
+        wire=info.wire,
         similarity=scored.jaccard,
         containment=scored.containment,
         contained_in_representative=scored.containment_ba,

@@ -23,17 +23,33 @@ def _run(sets, pairs, rank=None):
     )
 
 
-def test_chain_is_split_at_the_representative():
-    # 0~1 (J=0.67) and 1~2 (J=0.67) but 0 and 2 share only 1/3: no giant chain.
-    sets = _sets((0, 100), (25, 125), (50, 150))
-    groups = _run(sets, [(0, 1), (1, 2)])
-    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(0, [1])]
+def test_a_chain_is_cut_every_member_matches_the_anchor():
+    # A chain 0~1~2~3 where only neighbours match: the anchor (most matches, then rank) is 1,
+    # its star is {0, 1, 2}; 3 matches nothing left and stays alone instead of chaining on.
+    sets = _sets((0, 100), (25, 125), (50, 150), (75, 175))
+    groups = _run(sets, [(0, 1), (1, 2), (2, 3)])
+    assert [(g.anchor, g.representative, [m for m, _ in g.members]) for g in groups] == [
+        (1, 0, [1, 2])
+    ]
+    # Member 2 is scored exactly against representative 0, not against the anchor.
+    assert groups[0].members[1][1].jaccard == round(50 / 150, 4)
 
 
-def test_rank_chooses_representative():
+def test_rank_chooses_the_representative_within_the_star():
     sets = _sets((0, 100), (25, 125), (50, 150))
-    groups = _run(sets, [(0, 1), (1, 2)], rank=[1, 0, 2])
-    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(1, [0, 2])]
+    groups = _run(sets, [(0, 1), (1, 2)], rank=[2, 1, 0])
+    assert [(g.anchor, g.representative, [m for m, _ in g.members]) for g in groups] == [
+        (1, 2, [0, 1])
+    ]
+
+
+def test_the_fullest_version_anchors_its_teasers():
+    # Two teasers of different parts of one story: each is contained in the full story only.
+    sets = _sets((0, 300), (0, 40), (200, 240))
+    groups = _run(sets, [(0, 1), (0, 2)], rank=[2, 0, 1])
+    assert [(g.anchor, g.representative, sorted(m for m, _ in g.members)) for g in groups] == [
+        (0, 1, [0, 2])
+    ]
 
 
 def test_two_hop_members_are_scored_even_without_a_candidate_pair():
@@ -53,10 +69,13 @@ def test_teaser_joins_by_containment_with_orientation():
 
 
 def test_leftovers_of_a_component_form_their_own_cluster():
-    # One chain 0~1~2~3; 0 matches only 1, so 2 and 3 are clustered around 2.
-    sets = _sets((0, 100), (15, 115), (45, 145), (55, 155))
-    groups = _run(sets, [(0, 1), (1, 2), (2, 3), (0, 2), (1, 3)])
-    assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(0, [1]), (2, [3])]
+    # A chain 0~1~2~3~4 of shifted copies: the first star takes {0, 1, 2}, the rest {3, 4}.
+    sets = _sets((0, 100), (30, 130), (60, 160), (90, 190), (120, 220))
+    groups = _run(sets, [(0, 1), (1, 2), (2, 3), (3, 4), (0, 2), (1, 3)])
+    assert [(g.anchor, g.representative, [m for m, _ in g.members]) for g in groups] == [
+        (1, 0, [1, 2]),
+        (3, 3, [4]),
+    ]
 
 
 def test_separate_components():

@@ -1,0 +1,106 @@
+"""Stage 1b, wire cleanup: strip agency datelines, credit lines and footers before shingling.
+
+A wire story republished by an outlet gains (or loses) a ``CITY, State (AP) —`` dateline, a
+``___`` + ``Associated Press writer … contributed to this report.`` footer, a Reuters
+``(Reporting by …; Editing by …)`` credit, a copyright line or a correction note. None of that is
+the story, so it is removed before shingling; the agency it names is kept as evidence (the
+``wire`` field of documents and clusters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Agency tags as they appear in parentheses, mapped to the name reported in ``wire``.
+AGENCIES = {
+    "ap": "AP",
+    "associated press": "AP",
+    "reuters": "Reuters",
+    "afp": "AFP",
+    "agence france-presse": "AFP",
+    "upi": "UPI",
+    "dpa": "dpa",
+    "bloomberg": "Bloomberg",
+    "efe": "EFE",
+    "ansa": "ANSA",
+    "xinhua": "Xinhua",
+    "pa": "PA",
+    "cp": "CP",
+    "aap": "AAP",
+    "kyodo": "Kyodo",
+    "yonhap": "Yonhap",
+    "cnn": "CNN",
+}
+_AGENCY = "|".join(sorted((re.escape(a) for a in AGENCIES), key=len, reverse=True))
+
+# "WASHINGTON (AP) —", "MILLBROOK, Ore. (AP) — ", "LONDON (Reuters) - ", "PARIS, May 3 (AFP) -".
+_DATELINE = re.compile(
+    rf"(?:(?<=\n)|^|(?<=###\s))[ \t]*"
+    rf"(?P<place>[A-Z][A-Z.'\- ]{{1,40}}(?:,[ \t]*[A-Z][\w.' ]{{1,30}})?(?:,[ \t]*\w+ \d{{1,2}})?)?[ \t]*"
+    rf"\((?P<agency>{_AGENCY})\)[ \t]*[—–-]{{1,2}}[ \t]*",
+    re.IGNORECASE,
+)
+# A capitalised city alone before a dash, as in "NEW YORK -- ": no agency, still a dateline.
+_PLAIN_DATELINE = re.compile(
+    r"(?:(?<=\n)|^)[ \t]*[A-Z][A-Z.'\- ]{2,30}(?:, [A-Z][a-z.]+)? ?(?:--|—|–) "
+)
+
+_FOOTER_LINES = [
+    (re.compile(r"^\s*_{3,}\s*$"), None),
+    (re.compile(r"associated press writers? .{0,200}contributed", re.I), "AP"),
+    (
+        re.compile(r"^\s*\(?reporting by .{0,300}(editing by|writing by).{0,200}\)?\s*$", re.I),
+        "Reuters",
+    ),
+    (re.compile(r"^\s*copyright \d{4} the associated press", re.I), "AP"),
+    (re.compile(r"may not be published, broadcast, rewritten or redistributed", re.I), None),
+    (re.compile(r"^\s*this (story|article) has been (corrected|updated)", re.I), None),
+    (re.compile(r"^\s*follow .{1,80} on twitter\b", re.I), None),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class WireCleaned:
+    """Text with wire furniture removed, and the agency it named ("" when none)."""
+
+    text: str
+    wire: str
+
+
+def strip_wire(text: str) -> WireCleaned:
+    """Remove datelines, agency credit lines and footers; report the agency found first.
+
+    >>> strip_wire("MILLBROOK, Ore. (AP) — The town voted.\\n___\\nAP writer Jo contributed.")
+    WireCleaned(text='The town voted.\\nAP writer Jo contributed.', wire='AP')
+    >>> strip_wire("LONDON (Reuters) - Shares fell.").wire
+    'Reuters'
+    >>> strip_wire("The mayor said (AP) nothing.").text
+    'The mayor said (AP) nothing.'
+    """
+    agencies: list[str] = []
+
+    def drop_dateline(match: re.Match[str]) -> str:
+        agencies.append(AGENCIES[match.group("agency").lower()])
+        return ""
+
+    text = _DATELINE.sub(drop_dateline, text)
+    text = _PLAIN_DATELINE.sub("", text, count=1)
+    kept = []
+    for line in text.split("\n"):
+        footer = _footer_agency(line)
+        if footer is None:
+            kept.append(line)
+        elif footer:
+            agencies.append(footer)
+    return WireCleaned("\n".join(kept), agencies[0] if agencies else "")
+
+
+def _footer_agency(line: str) -> str | None:
+    """None for a line to keep; the agency ('' if none) for a footer line to drop."""
+    if len(line) > 600:
+        return None
+    for pattern, agency in _FOOTER_LINES:
+        if pattern.search(line):
+            return agency or ""
+    return None
