@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -15,10 +16,11 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from . import __version__
 from .config import ScanConfig
 from .errors import DupdetectError
+from .evaluate import SWEEP_THRESHOLDS, evaluation_dict, read_gold, run_evaluation
 from .export import WRITERS
 from .models import ScanResult
 from .pipeline import scan as run_scan
-from .render import problem_lines, render_table, summary_line
+from .render import evaluation_table, problem_lines, render_table, summary_line
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -43,48 +45,86 @@ def cli() -> None:
     """Find near-duplicate news articles: wire copies, republished stories, teasers."""
 
 
+def scan_settings(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that become ScanConfig fields, shared by every command that scans."""
+    for option in reversed(_SCAN_OPTIONS):
+        command = option(command)
+    return command
+
+
+_SCAN_OPTIONS = [
+    click.option(
+        "--threshold",
+        type=click.FloatRange(0, 1),
+        default=ScanConfig.threshold,
+        show_default=True,
+        help="Minimum exact Jaccard similarity of two articles' word shingles.",
+    ),
+    click.option(
+        "--containment",
+        type=click.FloatRange(0, 1.1),
+        default=ScanConfig.containment,
+        show_default=True,
+        help="Minimum share of the shorter article's shingles found in the longer one "
+        "(teasers, trimmed or wrapped copies). 1.1 turns it off.",
+    ),
+    click.option(
+        "--shingle-size",
+        type=click.IntRange(1, 8),
+        default=ScanConfig.shingle_size,
+        show_default=True,
+        help="Words per shingle.",
+    ),
+    click.option(
+        "--num-perm",
+        type=click.IntRange(4, 1024),
+        default=ScanConfig.num_perm,
+        show_default=True,
+        help="MinHash permutations.",
+    ),
+    click.option(
+        "--seed",
+        type=int,
+        default=ScanConfig.seed,
+        show_default=True,
+        help="MinHash permutation seed.",
+    ),
+    click.option(
+        "--lsh-threshold",
+        type=click.FloatRange(0.01, 1),
+        default=None,
+        help="Jaccard level the LSH bands are tuned for [default: 0.8 x threshold].",
+    ),
+    click.option(
+        "--boilerplate-min-docs",
+        type=click.IntRange(0),
+        default=ScanConfig.boilerplate_min_docs,
+        show_default=True,
+        help="Shingles found in this many articles of one source are site boilerplate "
+        "and do not count (0 = off).",
+    ),
+    click.option(
+        "--strip-wire/--keep-wire",
+        default=True,
+        show_default=True,
+        help="Remove agency datelines, credit lines and footers before comparing.",
+    ),
+    click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking."),
+    click.option(
+        "--max-file-size",
+        type=click.IntRange(1),
+        default=ScanConfig.max_file_size,
+        show_default=True,
+        help="Skip files larger than this many bytes.",
+    ),
+]
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, allow_dash=False)
 )
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=ScanConfig.threshold,
-    show_default=True,
-    help="Minimum exact Jaccard similarity of two articles' word shingles.",
-)
-@click.option(
-    "--containment",
-    type=click.FloatRange(0, 1.1),
-    default=ScanConfig.containment,
-    show_default=True,
-    help="Minimum share of the shorter article's shingles found in the longer one "
-    "(teasers, trimmed or wrapped copies). 1.1 turns it off.",
-)
-@click.option(
-    "--shingle-size",
-    type=click.IntRange(1, 8),
-    default=ScanConfig.shingle_size,
-    show_default=True,
-    help="Words per shingle.",
-)
-@click.option(
-    "--num-perm",
-    type=click.IntRange(4, 1024),
-    default=ScanConfig.num_perm,
-    show_default=True,
-    help="MinHash permutations.",
-)
-@click.option(
-    "--seed", type=int, default=ScanConfig.seed, show_default=True, help="MinHash permutation seed."
-)
-@click.option(
-    "--lsh-threshold",
-    type=click.FloatRange(0.01, 1),
-    default=None,
-    help="Jaccard level the LSH bands are tuned for [default: 0.8 x threshold].",
-)
+@scan_settings
 @click.option(
     "-f",
     "--format",
@@ -102,14 +142,6 @@ def cli() -> None:
 )
 @click.option(
     "--check", is_flag=True, help="Exit 1 when near-duplicate clusters are found (for CI)."
-)
-@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking.")
-@click.option(
-    "--max-file-size",
-    type=click.IntRange(1),
-    default=ScanConfig.max_file_size,
-    show_default=True,
-    help="Skip files larger than this many bytes.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary; errors only.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -133,8 +165,13 @@ def scan(
       containment  share of the shorter article found in the longer one; a teaser or a
                    trimmed copy scores high here even when its similarity is low
 
-    Articles join a cluster when their similarity to the cluster's representative (earliest
-    date, else longest text) reaches --threshold, or their containment reaches --containment.
+    \b
+    An article joins a cluster when its similarity to the cluster's anchor (the article
+    most others match, usually the fullest version) reaches --threshold, or when the
+    containment of the shorter of the two in the longer reaches --containment. Containment
+    is asymmetric: JSON and CSV give both directions (contained_in_representative,
+    representative_contained). The representative shown first is the earliest-dated
+    article, else the longest; every score is against it.
     """
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -195,3 +232,42 @@ def _progress(console: Console, enabled: bool) -> Iterator[object]:
 
     with bars:
         yield update
+
+
+@cli.command(
+    epilog=EXIT_CODES_HELP.replace(
+        "  1  --check was given and near-duplicate clusters were found\n", ""
+    )
+)
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, allow_dash=False)
+)
+@click.option(
+    "--gold",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Gold clusters, JSON Lines: {"cluster": name, "ids": [...]} per line.',
+)
+@click.option("--sweep", is_flag=True, help="Score a range of --threshold values; mark the best.")
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["table", "json"]), default="table"
+)
+@scan_settings
+def evaluate(
+    paths: tuple[Path, ...], gold: Path, sweep: bool, output_format: str, **settings: object
+) -> None:
+    """Score a scan of PATHS against gold clusters: pairwise precision, recall, F1 and ARI.
+
+    Documents not listed in GOLD are singletons. Pairs are unordered document pairs placed
+    in one cluster; ARI (Adjusted Rand Index) compares the two partitions of all documents.
+    """
+    try:
+        base = ScanConfig(**settings)  # type: ignore[arg-type]
+        runs = run_evaluation(paths, read_gold(gold), base, SWEEP_THRESHOLDS if sweep else ())
+    except (DupdetectError, ValueError) as exc:
+        raise ScanFailed(str(exc)) from exc
+    if output_format == "json":
+        json.dump(evaluation_dict(runs), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        Console(highlight=False).print(evaluation_table(runs))

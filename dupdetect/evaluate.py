@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
+from .config import ScanConfig
 from .errors import DupdetectError
+from .pipeline import scan
+
+#: Jaccard thresholds tried by ``dupdetect evaluate --sweep``.
+SWEEP_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 class GoldFileError(DupdetectError):
@@ -127,3 +132,57 @@ def adjusted_rand_index(predicted: dict[str, str], gold: dict[str, str]) -> floa
     if maximum == expected:
         return 1.0
     return (both - expected) / (maximum - expected)
+
+
+@dataclass(frozen=True)
+class EvaluationRun:
+    """The scores of one scan configuration."""
+
+    threshold: float
+    containment: float
+    scores: Scores
+    best: bool = False
+
+
+def run_evaluation(
+    paths: Sequence[str | Path],
+    gold: Sequence[Sequence[str]],
+    config: ScanConfig,
+    thresholds: Sequence[float] = (),
+) -> list[EvaluationRun]:
+    """Scan with ``config`` (or once per threshold) and score each run against ``gold``.
+
+    With several thresholds the best run (F1, then ARI, then the lower threshold) is marked.
+    """
+    configs = [replace(config, threshold=t) for t in thresholds] or [config]
+    runs = []
+    for each in configs:
+        result = scan(paths, each)
+        universe = set(result.document_ids)
+        predicted = [[m.id for m in c.members] for c in result.clusters]
+        runs.append(
+            EvaluationRun(
+                each.threshold, each.containment, score_clusters(predicted, gold, universe)
+            )
+        )
+    if len(runs) > 1:
+        best = max(range(len(runs)), key=lambda i: (runs[i].scores.f1, runs[i].scores.ari, -i))
+        runs[best] = replace(runs[best], best=True)
+    return runs
+
+
+def evaluation_dict(runs: Sequence[EvaluationRun]) -> dict[str, object]:
+    """Runs as a JSON-ready dict: ``{"runs": [...], "best": {...}}``."""
+    rows = [
+        {
+            "threshold": r.threshold,
+            "containment": r.containment,
+            "best": r.best,
+            **asdict(r.scores),
+            "wrong_pairs": r.scores.wrong_pairs,
+            "missed_pairs": r.scores.missed_pairs,
+        }
+        for r in runs
+    ]
+    best = next((row for row in rows if row["best"]), rows[0])
+    return {"runs": rows, "best": best}

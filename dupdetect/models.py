@@ -122,3 +122,4 @@ class ScanResult:
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[Notice, ...] = ()
     settings: dict[str, object] = field(default_factory=dict)
+    document_ids: tuple[str, ...] = ()

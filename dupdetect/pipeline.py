@@ -124,7 +124,12 @@ def scan(
     )
     settings = {**config.as_dict(), "lsh_bands": bands, "lsh_rows": rows}
     return ScanResult(
-        tuple(clusters), summary, tuple(corpus.skipped), tuple(corpus.notices), settings
+        tuple(clusters),
+        summary,
+        tuple(corpus.skipped),
+        tuple(corpus.notices),
+        settings,
+        tuple(info.id for info in corpus.infos),
     )
 
 

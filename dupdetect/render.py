@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .evaluate import EvaluationRun
 from .models import Cluster, ScanResult
 
 
@@ -72,3 +73,25 @@ def problem_lines(result: ScanResult) -> list[str]:
     lines = [f"skipped {item.location}: {item.reason}" for item in result.skipped]
     lines += [f"warning: {item.location}: {item.message}" for item in result.warnings]
     return lines
+
+
+def evaluation_table(runs: list[EvaluationRun]) -> Table:
+    """Scores of one or more evaluation runs; the best of a sweep is marked."""
+    title = f"agreement with gold clusters (containment {runs[0].containment:.2f})"
+    table = Table(title=title, title_justify="left")
+    for name in ("threshold", "precision", "recall", "F1", "ARI", "wrong", "missed"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True, min_width=6)
+    for run in runs:
+        s = run.scores
+        table.add_row(
+            f"{run.threshold:.2f}",
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            f"{s.f1:.3f}",
+            f"{s.ari:.3f}",
+            str(s.wrong_pairs),
+            str(s.missed_pairs),
+            "◀ best" if run.best else "",
+        )
+    return table
