@@ -27,7 +27,10 @@ def cluster_table(cluster: Cluster, width: int = 100) -> Table:
 
     Ids fold over lines when long; source and title are cut with an ellipsis to fit ``width``.
     """
-    table = Table(title=f"cluster {cluster.id} · {cluster.size} documents", title_justify="left")
+    title = f"cluster {cluster.id} · {cluster.size} documents"
+    if cluster.wire:
+        title += f" · wire: {cluster.wire}"
+    table = Table(title=title, title_justify="left")
     longest_id = max(len(m.id) for m in cluster.members)
     source_width = min(max(len(m.source) for m in cluster.members), 16)
     columns = 6 if source_width else 5
