@@ -53,29 +53,42 @@ def candidate_pairs(
     for band in range(bands):
         keys = combine_columns(signatures[:, band * rows : (band + 1) * rows])
         for members in _buckets(keys):
-            largest = max(largest, members.size)
-            if members.size > max_bucket:
+            largest = max(largest, _bucket_size(members))
+            if _bucket_size(members) > max_bucket:
                 oversized += 1
             chunks.append(_bucket_pairs(members, max_bucket))
     return CandidateSet(_unique_pairs(chunks, count), bands, rows, oversized, largest)
 
 
 def _buckets(keys: np.ndarray) -> list[np.ndarray]:
-    """Row indexes grouped by equal key, for every key shared by two rows or more."""
+    """Row indexes grouped by equal key, for every key shared by two rows or more.
+
+    Buckets of exactly two rows (by far the most common) come back as one ``(n, 2)`` array;
+    larger buckets one array each.
+    """
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    ends = np.concatenate((starts[1:], [keys.size]))
-    shared = (ends - starts) >= 2
-    return [order[s:e] for s, e in zip(starts[shared], ends[shared], strict=True)]
+    sizes = np.diff(np.concatenate((starts, [keys.size])))
+    pairs = starts[sizes == 2]
+    buckets = [np.column_stack((order[pairs], order[pairs + 1]))] if pairs.size else []
+    buckets += [order[s : s + n] for s, n in zip(starts[sizes > 2], sizes[sizes > 2], strict=True)]
+    return buckets
 
 
 def _bucket_pairs(members: np.ndarray, max_bucket: int) -> np.ndarray:
+    """All pairs of a bucket's rows (each row sorted), or a star on its first row if oversized."""
+    if members.ndim == 2:
+        return np.sort(members, axis=1)
     members = np.sort(members)
     if members.size > max_bucket:
         return np.column_stack((np.full(members.size - 1, members[0]), members[1:]))
     first, second = np.triu_indices(members.size, k=1)
     return np.column_stack((members[first], members[second]))
+
+
+def _bucket_size(members: np.ndarray) -> int:
+    return 2 if members.ndim == 2 else int(members.size)
 
 
 def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
@@ -107,8 +120,8 @@ def containment_candidates(
     samples, owners, counts = _samples(shingle_sets, sample_mod, min_shingles)
     chunks, oversized, largest = [], 0, 0
     for members in _buckets(samples):
-        largest = max(largest, members.size)
-        if members.size > max_bucket:
+        largest = max(largest, _bucket_size(members))
+        if _bucket_size(members) > max_bucket:
             oversized += 1
             continue
         chunks.append(_bucket_pairs(owners[members], max_bucket))

@@ -46,6 +46,19 @@ _PLAIN_DATELINE = re.compile(
     r"(?:(?<=\n)|^)[ \t]*[A-Z][A-Z.'\- ]{2,30}(?:, [A-Z][a-z.]+)? ?(?:--|—|–) "
 )
 
+# Cheap tests that skip the expensive patterns on the many texts and lines they cannot match.
+_DATELINE_HINT = re.compile(r"\)[ \t]*[—–-]")
+_DASHES = ("--", "—", "–")
+_FOOTER_HINTS = (
+    "___",
+    "contributed",
+    "reporting by",
+    "copyright",
+    "redistributed",
+    "has been",
+    "follow ",
+)
+
 _FOOTER_LINES = [
     (re.compile(r"^\s*_{3,}\s*$"), None),
     (re.compile(r"associated press writers? .{0,200}contributed", re.I), "AP"),
@@ -84,8 +97,10 @@ def strip_wire(text: str) -> WireCleaned:
         agencies.append(AGENCIES[match.group("agency").lower()])
         return ""
 
-    text = _DATELINE.sub(drop_dateline, text)
-    text = _PLAIN_DATELINE.sub("", text, count=1)
+    if _DATELINE_HINT.search(text):
+        text = _DATELINE.sub(drop_dateline, text)
+    if any(dash in text for dash in _DASHES):
+        text = _PLAIN_DATELINE.sub("", text, count=1)
     kept = []
     for line in text.split("\n"):
         footer = _footer_agency(line)
@@ -99,6 +114,9 @@ def strip_wire(text: str) -> WireCleaned:
 def _footer_agency(line: str) -> str | None:
     """None for a line to keep; the agency ('' if none) for a footer line to drop."""
     if len(line) > 600:
+        return None
+    lowered = line.lower()
+    if not any(hint in lowered for hint in _FOOTER_HINTS):
         return None
     for pattern, agency in _FOOTER_LINES:
         if pattern.search(line):
