@@ -65,10 +65,16 @@ def read_inputs(
 
 
 def read_file(item: InputFile, *, max_file_size: int) -> Iterator[LoadItem]:
-    """Read one file: plain text gives one Document, JSON Lines one per valid line."""
+    """Read one file: plain text gives one Document, JSON Lines one per valid line.
+
+    JSON Lines files are streamed, so ``max_file_size`` limits each line, not the file.
+    """
     suffix = item.path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         yield Skipped(item.rel, f"unsupported file type {suffix or '(no extension)'!r}")
+        return
+    if suffix in JSONL_SUFFIXES:
+        yield from read_jsonl(item, max_line_size=max_file_size)
         return
     raw = _read_bytes(item, max_file_size)
     if isinstance(raw, Skipped):
@@ -79,8 +85,6 @@ def read_file(item: InputFile, *, max_file_size: int) -> Iterator[LoadItem]:
         yield notice
     if text is None:
         yield Skipped(item.rel, "binary file (contains NUL bytes)")
-    elif suffix in JSONL_SUFFIXES:
-        yield from parse_jsonl(text, item.rel)
     else:
         yield from parse_text(text, item.rel)
 
@@ -116,16 +120,54 @@ def parse_text(text: str, rel: str) -> Iterator[LoadItem]:
     yield Document(id=rel, text=body or title, path=rel, title=title)
 
 
-def parse_jsonl(text: str, rel: str) -> Iterator[LoadItem]:
-    """JSON Lines: one article object per line with ``text`` and optional metadata."""
-    found_any = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        found_any = True
-        yield _parse_jsonl_line(line, rel, number)
+def read_jsonl(item: InputFile, *, max_line_size: int) -> Iterator[LoadItem]:
+    """Stream a JSON Lines file: one article object per line with ``text`` and metadata."""
+    try:
+        handle = item.path.open("rb")
+    except OSError as exc:
+        yield Skipped(item.rel, f"cannot read: {exc.strerror or exc}")
+        return
+    with handle:
+        yield from parse_jsonl_lines(handle, item.rel, max_line_size)
+
+
+def parse_jsonl_lines(lines: Iterable[bytes], rel: str, max_line_size: int) -> Iterator[LoadItem]:
+    """Documents, Skipped and Notices for each line of a JSON Lines byte stream."""
+    seen_bytes = found_any = False
+    try:
+        for number, raw in enumerate(lines, start=1):
+            seen_bytes = True
+            if len(raw) > max_line_size:
+                yield Skipped(
+                    rel,
+                    f"line is longer than the limit ({len(raw)} > {max_line_size} bytes)",
+                    number,
+                )
+            elif raw.strip():
+                found_any = True
+                line, notice = _decode_line(raw, rel, number)
+                if notice is not None:
+                    yield notice
+                yield (
+                    _parse_jsonl_line(line, rel, number)
+                    if line is not None
+                    else Skipped(rel, "binary data (contains NUL bytes)", number)
+                )
+    except OSError as exc:
+        yield Skipped(rel, f"read failed: {exc.strerror or exc}")
     if not found_any:
-        yield Skipped(rel, "empty file" if not text else "no records (whitespace only)")
+        yield Skipped(rel, "no records (whitespace only)" if seen_bytes else "empty file")
+
+
+def _decode_line(raw: bytes, rel: str, number: int) -> tuple[str | None, Notice | None]:
+    if b"\x00" in raw:
+        return None, None
+    raw = raw.rstrip(b"\r\n")
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8"), None
+    except UnicodeDecodeError as exc:
+        notice = Notice(rel, f"invalid UTF-8 at byte {exc.start}; decoded as Windows-1252", number)
+        return raw.decode("cp1252", errors="replace"), notice
 
 
 def _parse_jsonl_line(line: str, rel: str, number: int) -> LoadItem:

@@ -154,3 +154,27 @@ def test_read_error_is_reported_not_raised(tmp_path, monkeypatch):
     docs, skipped, _ = _read(tmp_path)
     assert docs == []
     assert [(s.path, s.reason) for s in skipped] == [("a.txt", "cannot read: Permission denied")]
+
+
+def test_jsonl_is_streamed_and_the_size_limit_is_per_line(tmp_path):
+    small = '{"id": "a", "text": "short story"}\n'
+    big = '{"id": "b", "text": "' + "word " * 40 + '"}\n'
+    (tmp_path / "feed.jsonl").write_text(
+        small + big + small.replace('"a"', '"c"'), encoding="utf-8"
+    )
+    docs, skipped, _ = _read(tmp_path, max_file_size=100)
+    assert [d.id for d in docs] == ["a", "c"]
+    assert [(s.location, s.reason) for s in skipped] == [
+        ("feed.jsonl:2", f"line is longer than the limit ({len(big)} > 100 bytes)")
+    ]
+
+
+def test_jsonl_line_in_legacy_encoding_gets_a_line_notice(tmp_path):
+    (tmp_path / "feed.jsonl").write_bytes(
+        b'{"id": "a", "text": "ok"}\n' + '{"id": "b", "text": "Caf\u00e9"}\n'.encode("cp1252")
+    )
+    docs, _, notices = _read(tmp_path)
+    assert [d.text for d in docs] == ["ok", "Café"]
+    assert [(n.location, n.message) for n in notices] == [
+        ("feed.jsonl:2", "invalid UTF-8 at byte 24; decoded as Windows-1252")
+    ]
