@@ -34,14 +34,15 @@ def remove_boilerplate(
     shingle_sets: Sequence[np.ndarray],
     sources: Sequence[str],
     *,
-    min_docs: int = 4,
+    min_docs: int = 5,
     keep_share: float = 0.1,
 ) -> BoilerplateResult:
     """Drop from each document the shingles its source repeats in ``min_docs`` or more pages.
 
     >>> nav = np.arange(100, 110, dtype=np.uint64)
-    >>> pages = [np.concatenate([nav, np.arange(i * 20, i * 20 + 5, dtype=np.uint64)]) for i in range(4)]
-    >>> result = remove_boilerplate(pages, ["site"] * 4)
+    >>> story = lambda i: np.arange(i * 20, i * 20 + 5, dtype=np.uint64)
+    >>> pages = [np.concatenate([nav, story(i)]) for i in range(4)]
+    >>> result = remove_boilerplate(pages, ["site"] * 4, min_docs=4)
     >>> [s.size for s in result.shingle_sets], result.removed_share[0]
     ([5, 5, 5, 5], 0.6667)
     """

@@ -37,7 +37,9 @@ _AGENCY = "|".join(sorted((re.escape(a) for a in AGENCIES), key=len, reverse=Tru
 # "WASHINGTON (AP) —", "MILLBROOK, Ore. (AP) — ", "LONDON (Reuters) - ", "PARIS, May 3 (AFP) -".
 _DATELINE = re.compile(
     rf"(?:(?<=\n)|^|(?<=###\s))[ \t]*"
-    rf"(?P<place>[A-Z][A-Z.'\- ]{{1,40}}(?:,[ \t]*[A-Z][\w.' ]{{1,30}})?(?:,[ \t]*\w+ \d{{1,2}})?)?[ \t]*"
+    rf"(?P<place>[A-Z][A-Z.'\- ]{{1,40}}"  # city
+    rf"(?:,[ \t]*[A-Z][\w.' ]{{1,30}})?"  # state or country
+    rf"(?:,[ \t]*\w+ \d{{1,2}})?)?[ \t]*"  # date, as in "PARIS, May 3"
     rf"\((?P<agency>{_AGENCY})\)[ \t]*[—–-]{{1,2}}[ \t]*",
     re.IGNORECASE,
 )

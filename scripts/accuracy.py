@@ -121,7 +121,9 @@ def main() -> None:
         out = args.dir / f"{args.docs}-{args.seed}"
         if not (out / "gold.jsonl").exists():
             write_corpus(out, args.docs, seed=args.seed, fmt="jsonl")
-        report = compare(out / "docs.jsonl", read_gold(out / "gold.jsonl"), f"synthetic seed {args.seed}")
+        report = compare(
+            out / "docs.jsonl", read_gold(out / "gold.jsonl"), f"synthetic seed {args.seed}"
+        )
     print_markdown(report)
 
 
