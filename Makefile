@@ -23,6 +23,12 @@ test: $(STAMP)  ## run the test suite
 lint: $(STAMP)
 	$(BIN)/ruff check dupdetect tests scripts bench
 
+bench: $(STAMP)  ## time dupdetect vs naive datasketch on 10k synthetic docs; appends BENCHMARKS.md
+	$(BIN)/python bench/bench.py
+
+corpus: $(STAMP)  ## write the 10k-document synthetic corpus to data/corpus-10k (once)
+	$(BIN)/python scripts/make_corpus.py data/corpus-10k --docs 10000
+
 golden: $(STAMP)  ## regenerate the golden output files after reviewing a change
 	$(BIN)/pytest tests/test_golden.py --update-golden
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -145,6 +146,14 @@ _SCAN_OPTIONS = [
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary; errors only.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=os.cpu_count() or 1,
+    show_default="number of CPUs",
+    help="Worker processes reading and shingling files (1 = none; results are identical).",
+)
 def scan(
     paths: tuple[Path, ...],
     output_format: str,

@@ -9,6 +9,9 @@ from .errors import ConfigError
 #: Bumped whenever normalization or shingling changes in a way that changes shingle hashes.
 NORMALIZATION_VERSION = 1
 
+#: Settings that change how fast a scan runs, never what it finds (left out of reports).
+RUNTIME_ONLY = frozenset({"jobs"})
+
 
 @dataclass(frozen=True)
 class ScanConfig:
@@ -52,13 +55,14 @@ class ScanConfig:
     follow_symlinks: bool = False
     strip_wire: bool = True
     boilerplate_min_docs: int = 5
+    jobs: int = 1
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)
         _check_range("containment", self.containment, 0.0, 1.1)
         if self.lsh_threshold is not None:
             _check_range("lsh_threshold", self.lsh_threshold, 0.01, 1.0)
-        for name in ("shingle_size", "num_perm", "max_bucket", "max_file_size"):
+        for name in ("shingle_size", "num_perm", "max_bucket", "max_file_size", "jobs"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.num_perm < 4:
@@ -72,8 +76,9 @@ class ScanConfig:
         return max(0.05, round(self.threshold * 0.8, 3))
 
     def as_dict(self) -> dict[str, object]:
-        """Settings as a plain dict, with the normalization version, for reports."""
-        return {**asdict(self), "normalization_version": NORMALIZATION_VERSION}
+        """Settings that shape the result, with the normalization version, for reports."""
+        settings = {k: v for k, v in asdict(self).items() if k not in RUNTIME_ONLY}
+        return {**settings, "normalization_version": NORMALIZATION_VERSION}
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:

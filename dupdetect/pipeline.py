@@ -20,34 +20,12 @@ from .cluster import Group, group_documents
 from .config import ScanConfig
 from .errors import NoArticlesError
 from .index import candidate_pairs, containment_candidates, lsh_params, merge_candidates
-from .load import read_inputs
-from .models import Cluster, Document, Member, Notice, PairScore, ScanResult, Skipped, Summary
-from .normalize import words
-from .shingle import shingles
+from .models import Cluster, Member, Notice, PairScore, ScanResult, Skipped, Summary
 from .sign import Signer
 from .verify import MatchRule, score, verify_pairs
-from .wire import WireCleaned, strip_wire
+from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
 
 Progress = Callable[[str, int, int | None], None]
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentInfo:
-    """What the pipeline keeps of a document once its text is shingled."""
-
-    id: str
-    path: str
-    title: str
-    source: str
-    url: str
-    date: str
-    length: int
-    wire: str
-
-    @classmethod
-    def of(cls, doc: Document, body: str, wire: str) -> DocumentInfo:
-        """Metadata of ``doc``, the length of its cleaned ``body`` and the agency found."""
-        return cls(doc.id, doc.path, doc.title, doc.source, doc.url, doc.date, len(body), wire)
 
 
 @dataclass
@@ -73,13 +51,7 @@ def scan(
     """
     config = config or ScanConfig()
     report = progress or _silent
-    corpus = build_corpus(
-        read_inputs(
-            paths, max_file_size=config.max_file_size, follow_symlinks=config.follow_symlinks
-        ),
-        config,
-        report,
-    )
+    corpus = build_corpus(shingle_inputs(paths, config), report)
     if not corpus.infos:
         raise NoArticlesError(_nothing_found_message(corpus))
     if config.boilerplate_min_docs:
@@ -133,47 +105,38 @@ def scan(
     )
 
 
-def build_corpus(items: Iterable[object], config: ScanConfig, report: Progress) -> Corpus:
-    """Normalize and shingle every Document; collect Skipped and Notice items as they come."""
-    rows: dict[str, tuple[DocumentInfo, np.ndarray]] = {}
+def build_corpus(items: Iterable[ShingleItem], report: Progress) -> Corpus:
+    """Collect shingled documents (first of each id), Skipped and Notice items, sorted."""
+    rows: dict[str, Shingled] = {}
     corpus = Corpus()
     for item in items:
         if isinstance(item, Skipped):
             corpus.skipped.append(item)
         elif isinstance(item, Notice):
             corpus.notices.append(item)
-        elif isinstance(item, Document):
-            _add_document(item, rows, corpus, config)
+        else:
+            _add_document(item, rows, corpus)
             report("reading", len(rows), None)
     for doc_id in sorted(rows):
-        info, shingle_set = rows[doc_id]
-        corpus.infos.append(info)
-        corpus.shingle_sets.append(shingle_set)
+        corpus.infos.append(rows[doc_id].info)
+        corpus.shingle_sets.append(rows[doc_id].shingles)
     corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
     corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
     return corpus
 
 
-def _add_document(
-    doc: Document,
-    rows: dict[str, tuple[DocumentInfo, np.ndarray]],
-    corpus: Corpus,
-    config: ScanConfig,
-) -> None:
-    if doc.id in rows:
-        first = rows[doc.id][0]
-        where = f"{first.path}" if first.path != doc.path else "earlier in this file"
+def _add_document(doc: Shingled, rows: dict[str, Shingled], corpus: Corpus) -> None:
+    info = doc.info
+    if info.id in rows:
+        first = rows[info.id].info
+        where = f"{first.path}" if first.path != info.path else "earlier in this file"
         corpus.skipped.append(
-            Skipped(doc.path, f"duplicate id {doc.id!r} (first seen in {where})", doc.line)
+            Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", doc.line)
         )
-        return
-    cleaned = strip_wire(doc.text) if config.strip_wire else WireCleaned(doc.text, "")
-    tokens = words(cleaned.text) or words(doc.text)
-    if not tokens:
-        corpus.skipped.append(Skipped(doc.path, "no words in text", doc.line))
-        return
-    info = DocumentInfo.of(doc, cleaned.text, cleaned.wire)
-    rows[doc.id] = (info, shingles(tokens, config.shingle_size))
+    elif doc.shingles is None:
+        corpus.skipped.append(Skipped(info.path, "no words in text", doc.line))
+    else:
+        rows[info.id] = doc
 
 
 def representative_rank(infos: list[DocumentInfo]) -> list[int]:

@@ -83,9 +83,11 @@ class Signer:
         if (sizes == 0).any():
             raise ValueError("cannot sign an empty shingle set")
         mixed = _fmix32(fold32(np.concatenate(shingle_sets)))
-        permuted = mixed[:, None] * self._a[None, :] + self._b[None, :]
+        # (permutations x shingles): reduceat then runs along contiguous rows, ~5x faster than
+        # reducing the (shingles x permutations) matrix along axis 0; same values.
+        permuted = self._a[:, None] * mixed[None, :] + self._b[:, None]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        return np.minimum.reduceat(permuted, offsets, axis=0)
+        return np.minimum.reduceat(permuted, offsets, axis=1).T
 
     def to_minhash(self, signature: np.ndarray) -> MinHash:
         """Wrap one signature row as a ``datasketch.MinHash`` (for datasketch's indexes)."""

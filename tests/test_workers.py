@@ -1,0 +1,83 @@
+"""--jobs: reading and shingling in a process pool gives byte-identical results to one process."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dupdetect import ConfigError, ScanConfig, scan, workers
+from dupdetect.export import WRITERS
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.mark.parametrize("folder", ["articles", "bad"])
+def test_jobs_2_gives_byte_identical_json_to_jobs_1(invoke, folder):
+    outputs = [
+        invoke(["scan", FIXTURES / folder, "--format", "json", "--jobs", jobs]) for jobs in (1, 2)
+    ]
+    assert outputs[0].stdout == outputs[1].stdout
+    assert outputs[0].stderr == outputs[1].stderr
+    if folder == "bad":
+        assert len(json.loads(outputs[1].stdout)["skipped"]) == 7
+
+
+def _json(result) -> str:
+    import io
+
+    out = io.StringIO()
+    WRITERS["json"](result, out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    """Duplicate ids across files and within a file, wordless records, hidden files."""
+    story = "The council voted on Tuesday to close the old bridge for repairs this spring. " * 4
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"id": "x", "text": "— …"})  # no words: x stays free
+        + "\n"
+        + json.dumps({"id": "x", "text": story})
+        + "\n"
+        + json.dumps({"id": "x", "text": story + " More."})  # duplicate in the same file
+        + "\nnot json\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "x", "text": story}) + "\n")
+    for i in range(9):
+        (tmp_path / f"c{i}.txt").write_text(f"Title {i}\n\n{story} Copy {i}.\n")
+    (tmp_path / ".hidden.txt").write_text("Hidden\n\nnot read\n")
+    (tmp_path / "d.txt").write_bytes(b"\x00\x01binary")
+    return tmp_path
+
+
+def test_duplicate_ids_and_skipped_order_do_not_depend_on_jobs_or_chunking(messy, monkeypatch):
+    expected = _json(scan([messy], ScanConfig(jobs=1)))
+    monkeypatch.setattr(workers, "CHUNK_FILES", 2)  # several chunks, ids split across them
+    for jobs in (2, 3):
+        assert _json(scan([messy], ScanConfig(jobs=jobs))) == expected
+    skipped = json.loads(expected)["skipped"]
+    reasons = [(s["path"], s["line"], s["reason"].split(" (")[0]) for s in skipped]
+    assert ("a.jsonl", 1, "no words in text") in reasons
+    assert ("a.jsonl", 3, "duplicate id 'x'") in reasons
+    assert ("b.jsonl", 1, "duplicate id 'x'") in reasons
+    assert (".hidden.txt", None, "hidden") in reasons
+
+
+def test_jobs_1_starts_no_pool(monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("jobs=1 must not start a process pool")
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", no_pool)
+    assert scan([FIXTURES / "articles"], ScanConfig(jobs=1)).summary.documents == 40
+
+
+def test_jobs_is_validated_and_left_out_of_reported_settings():
+    with pytest.raises(ConfigError, match="jobs"):
+        ScanConfig(jobs=0)
+    assert "jobs" not in ScanConfig(jobs=4).as_dict()
+
+
+def test_jobs_option_rejects_zero(invoke):
+    result = invoke(["scan", FIXTURES / "articles", "--jobs", "0"], exit_code=2)
+    assert "--jobs" in result.stderr
