@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 
 def _combining_marks() -> list[tuple[int, int]]:
     """Code-point ranges of every Unicode combining mark (categories Mn, Mc, Me)."""
@@ -34,19 +36,25 @@ _MARKS = frozenset(chr(c) for lo, hi in _MARK_RANGES for c in range(lo, hi + 1))
 _MARK_CLASS = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _MARK_RANGES)
 _WORD_WITH_MARKS = re.compile(f"[\\w{_MARK_CLASS}]+")
 _WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u02bc\u2018`\u00b4](?=\w)")
+# Apostrophes are deleted, so "don't" and "don’t" both become "dont". Deleting one that is not
+# between two letters changes nothing: a neighbouring space or mark separates words anyway.
+_APOSTROPHE_MARKS = ("'", "\u2019", "\u02bc", "\u2018", "`", "\u00b4")
 
 
 def normalize(text: str) -> str:
-    """Fold a text to a canonical form: NFKC, case-folded, apostrophes inside words removed.
+    """Fold a text to a canonical form: NFKC, case-folded, apostrophes removed.
 
     >>> normalize("Don’t  PANIC")
     'dont  panic'
     >>> normalize("ﬁle Straße")
     'file strasse'
     """
+    if text.isascii():  # ASCII is already NFKC, and lower() equals casefold() on it
+        return text.lower().replace("'", "").replace("`", "")
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return _APOSTROPHES.sub("", folded)
+    for mark in _APOSTROPHE_MARKS:
+        folded = folded.replace(mark, "")
+    return folded
 
 
 def tokenize(text: str) -> list[str]:
@@ -57,7 +65,7 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("москва — столица")
     ['москва', 'столица']
     """
-    if _MARKS.isdisjoint(text):
+    if text.isascii() or _MARKS.isdisjoint(text):
         return _WORD.findall(text)
     return _WORD_WITH_MARKS.findall(text.replace("_", " "))
 
@@ -69,3 +77,32 @@ def words(text: str) -> list[str]:
     ['washington', 'the', 'senates', 'vote']
     """
     return tokenize(normalize(text))
+
+
+# ASCII bytes of a lower-cased text: letters and digits kept, everything else a zero separator.
+_ASCII_WORD_BYTES = bytes.maketrans(
+    bytes(range(256)),
+    bytes(c if chr(c).isascii() and chr(c).isalnum() else 0 for c in range(256)),
+)
+# Non-ASCII punctuation common in English news; replaced by spaces, most texts become ASCII.
+_COMMON_PUNCTUATION = ("\u2014", "\u2013", "\u201c", "\u201d", "\u00ab", "\u00bb", "\u2022")
+
+
+def word_bytes(text: str) -> np.ndarray:
+    """The words of ``text`` (as ``words`` gives them) as UTF-8 bytes, zero bytes between.
+
+    This is what the shingler hashes; for ASCII text (after the common dashes and quotes
+    become spaces) it costs one ``bytes.translate`` instead of a regex pass.
+
+    >>> bytes(word_bytes("Don’t — PANIC!")).split(bytes(1))
+    [b'dont', b'', b'', b'panic', b'']
+    """
+    folded = normalize(text)
+    if not folded.isascii():
+        for mark in _COMMON_PUNCTUATION:
+            folded = folded.replace(mark, " ")
+    if folded.isascii():
+        data = folded.encode("ascii").translate(_ASCII_WORD_BYTES)
+    else:
+        data = "\x00".join(tokenize(folded)).encode("utf-8")
+    return np.frombuffer(data, dtype=np.uint8)

@@ -21,8 +21,8 @@ import numpy as np
 from .config import ScanConfig
 from .load import InputFile, iter_input_files, read_file
 from .models import Document, Notice, Skipped
-from .normalize import words
-from .shingle import shingles
+from .normalize import word_bytes
+from .shingle import hash_word_bytes, shingle_hashes
 from .wire import WireCleaned, strip_wire
 
 #: Files per task sent to a worker: large enough to amortize pickling, small enough to balance.
@@ -65,9 +65,12 @@ ShingleItem = Shingled | Skipped | Notice
 def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
     """Strip wire furniture (if configured), tokenize and shingle one document."""
     cleaned = strip_wire(doc.text) if config.strip_wire else WireCleaned(doc.text, "")
-    tokens = words(cleaned.text) or words(doc.text)
+    hashes = hash_word_bytes(word_bytes(cleaned.text))
+    if hashes.size == 0:  # nothing but a dateline or footer: keep what there is
+        hashes = hash_word_bytes(word_bytes(doc.text))
     info = DocumentInfo.of(doc, cleaned.text, cleaned.wire)
-    return Shingled(info, doc.line, shingles(tokens, config.shingle_size) if tokens else None)
+    shingled = shingle_hashes(hashes, config.shingle_size) if hashes.size else None
+    return Shingled(info, doc.line, shingled)
 
 
 def shingle_inputs(

@@ -37,3 +37,20 @@ def test_normalize_is_idempotent_on_examples():
 
 def test_tokenize_keeps_combining_marks_inside_words():
     assert tokenize("क़िताब") == ["क़िताब"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain ASCII text, with punctuation -- and numbers 4,700.",
+        "Curly “quotes” — em dashes – and the Senate’s vote…",
+        "Café crème, naïve Zoë; Straße",
+        "Москва — столица. Η Ελλάδα. مرحبا بالعالم. नमस्ते दुनिया",
+        "snake_case and ___ rules",
+        "",
+    ],
+)
+def test_word_bytes_are_the_words(text):
+    from dupdetect.normalize import word_bytes
+
+    assert [w.decode() for w in bytes(word_bytes(text)).split(b"\0") if w] == words(text)

@@ -43,3 +43,17 @@ def test_word_hashes_are_stable():
     # xxh3-64 of b"news": a fixed value across processes and platforms.
     assert word_hashes(["news"]).tolist() == word_hashes(["news"]).tolist()
     assert word_hashes(["news"])[0] != word_hashes(["News"])[0]
+
+
+def test_hashing_a_word_buffer_equals_hashing_the_word_list():
+    from dupdetect.normalize import word_bytes, words
+    from dupdetect.shingle import hash_word_bytes
+
+    text = "WASHINGTON (AP) — The Senate’s vote: 52-48, “a win”… for the café owners."
+    assert np.array_equal(hash_word_bytes(word_bytes(text)), word_hashes(words(text)))
+
+
+def test_same_word_same_hash_anywhere_in_the_text():
+    hashes = word_hashes(["a", "bb", "a", "ccc", "bb", "a"]).tolist()
+    assert hashes[0] == hashes[2] == hashes[5] and hashes[1] == hashes[4]
+    assert len({hashes[0], hashes[1], hashes[3]}) == 3
