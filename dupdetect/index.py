@@ -52,43 +52,47 @@ def candidate_pairs(
     oversized = largest = 0
     for band in range(bands):
         keys = combine_columns(signatures[:, band * rows : (band + 1) * rows])
-        for members in _buckets(keys):
-            largest = max(largest, _bucket_size(members))
-            if _bucket_size(members) > max_bucket:
-                oversized += 1
-            chunks.append(_bucket_pairs(members, max_bucket))
+        grouped = group_pairs(keys, max_bucket, star_oversized=True)
+        chunks.append(grouped.pairs)
+        oversized += grouped.oversized
+        largest = max(largest, grouped.largest)
     return CandidateSet(_unique_pairs(chunks, count), bands, rows, oversized, largest)
 
 
-def _buckets(keys: np.ndarray) -> list[np.ndarray]:
-    """Row indexes grouped by equal key, for every key shared by two rows or more.
+@dataclass(frozen=True)
+class GroupedPairs:
+    """Pairs of positions whose keys are equal, and the sizes of the groups they came from."""
 
-    Buckets of exactly two rows (by far the most common) come back as one ``(n, 2)`` array;
-    larger buckets one array each.
+    pairs: np.ndarray
+    oversized: int
+    largest: int
+
+
+def group_pairs(keys: np.ndarray, max_bucket: int, *, star_oversized: bool) -> GroupedPairs:
+    """Every pair ``(i, j)``, ``i < j``, of positions with equal keys, vectorized per group size.
+
+    A group larger than ``max_bucket`` gives only the pairs of its first position with the
+    others (``star_oversized``) or no pairs at all.
     """
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     sizes = np.diff(np.concatenate((starts, [keys.size])))
-    pairs = starts[sizes == 2]
-    buckets = [np.column_stack((order[pairs], order[pairs + 1]))] if pairs.size else []
-    buckets += [order[s : s + n] for s, n in zip(starts[sizes > 2], sizes[sizes > 2], strict=True)]
-    return buckets
-
-
-def _bucket_pairs(members: np.ndarray, max_bucket: int) -> np.ndarray:
-    """All pairs of a bucket's rows (each row sorted), or a star on its first row if oversized."""
-    if members.ndim == 2:
-        return np.sort(members, axis=1)
-    members = np.sort(members)
-    if members.size > max_bucket:
-        return np.column_stack((np.full(members.size - 1, members[0]), members[1:]))
-    first, second = np.triu_indices(members.size, k=1)
-    return np.column_stack((members[first], members[second]))
-
-
-def _bucket_size(members: np.ndarray) -> int:
-    return 2 if members.ndim == 2 else int(members.size)
+    chunks = [np.empty((0, 2), dtype=np.int64)]
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        members = np.sort(order[starts[sizes == size][:, None] + np.arange(size)], axis=1)
+        if size <= max_bucket:
+            first, second = np.triu_indices(size, k=1)
+            chunks.append(np.column_stack((members[:, first].ravel(), members[:, second].ravel())))
+        elif star_oversized:
+            chunks.append(
+                np.column_stack((np.repeat(members[:, 0], size - 1), members[:, 1:].ravel()))
+            )
+    return GroupedPairs(
+        np.concatenate(chunks),
+        int((sizes > max_bucket).sum()),
+        int(sizes.max(initial=0)),
+    )
 
 
 def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
@@ -118,23 +122,15 @@ def containment_candidates(
     by more than ``max_bucket`` documents (boilerplate, stock phrases) are ignored.
     """
     samples, owners, counts = _samples(shingle_sets, sample_mod, min_shingles)
-    chunks, oversized, largest = [], 0, 0
-    for members in _buckets(samples):
-        largest = max(largest, _bucket_size(members))
-        if _bucket_size(members) > max_bucket:
-            oversized += 1
-            continue
-        chunks.append(_bucket_pairs(owners[members], max_bucket))
-    if not chunks:
-        return CandidateSet(np.empty((0, 2), dtype=np.int64), 0, 0, oversized, largest)
-    pairs = np.concatenate(chunks).astype(np.int64)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    grouped = group_pairs(samples, max_bucket, star_oversized=False)
+    pairs = np.sort(owners[grouped.pairs], axis=1)  # positions are sorted, owners need not be
     count = len(shingle_sets)
     codes, shared = np.unique(pairs[:, 0] * count + pairs[:, 1], return_counts=True)
     first, second = codes // count, codes % count
     smaller = np.minimum(counts[first], counts[second])
     keep = (shared >= 2) & (shared >= min_share * smaller)
-    return CandidateSet(np.column_stack((first[keep], second[keep])), 0, 0, oversized, largest)
+    pairs = np.column_stack((first[keep], second[keep]))
+    return CandidateSet(pairs, 0, 0, grouped.oversized, grouped.largest)
 
 
 def _samples(
