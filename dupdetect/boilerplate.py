@@ -17,36 +17,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class BoilerplateResult:
-    """Cleaned shingle sets, and the share of each document's shingles that was removed."""
-
-    shingle_sets: list[np.ndarray]
-    removed_share: list[float]
-
-
 def remove_boilerplate(
-    shingle_sets: Sequence[np.ndarray],
+    shingle_sets: list[np.ndarray],
     sources: Sequence[str],
     *,
     min_docs: int = 5,
     keep_share: float = 0.1,
-) -> BoilerplateResult:
+) -> list[float]:
     """Drop from each document the shingles its source repeats in ``min_docs`` or more pages.
+
+    ``shingle_sets`` is changed in place (a cleaned set replaces the original at once, so
+    memory does not double on large scans). Returns the share of each document's shingles
+    that was removed.
 
     >>> nav = np.arange(100, 110, dtype=np.uint64)
     >>> story = lambda i: np.arange(i * 20, i * 20 + 5, dtype=np.uint64)
     >>> pages = [np.concatenate([nav, story(i)]) for i in range(4)]
-    >>> result = remove_boilerplate(pages, ["site"] * 4, min_docs=4)
-    >>> [s.size for s in result.shingle_sets], result.removed_share[0]
+    >>> removed = remove_boilerplate(pages, ["site"] * 4, min_docs=4)
+    >>> [s.size for s in pages], removed[0]
     ([5, 5, 5, 5], 0.6667)
     """
-    cleaned = list(shingle_sets)
     removed = [0.0] * len(shingle_sets)
     for rows in _rows_by_source(sources).values():
         if len(rows) < min_docs:
@@ -61,9 +55,9 @@ def remove_boilerplate(
             original = shingle_sets[row]
             kept = original[~np.isin(original, common, assume_unique=True)]
             if kept.size >= max(1, keep_share * original.size):
-                cleaned[row] = kept
+                shingle_sets[row] = kept
                 removed[row] = round(1 - kept.size / original.size, 4)
-    return BoilerplateResult(cleaned, removed)
+    return removed
 
 
 def _rows_by_source(sources: Sequence[str]) -> dict[str, list[int]]:

@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "contained_in_representative",
     "representative_contained",
     "is_representative",
+    "boilerplate",
 )
 
 
@@ -47,6 +48,7 @@ def member_dict(member: Member) -> dict[str, Any]:
         "contained_in_representative": member.contained_in_representative,
         "representative_contained": member.representative_contained,
         "is_representative": member.is_representative,
+        "boilerplate": member.boilerplate,
     }
 
 
@@ -114,3 +116,31 @@ def _cell(value: object) -> str:
 
 
 WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}
+
+
+def write_github(result: ScanResult, out: IO[str], root: str = "") -> None:
+    """One GitHub Actions ``::warning`` annotation per cluster, on its representative's file.
+
+    ``root`` is prefixed to document paths so annotations point at files in the repository.
+    """
+    for cluster in result.clusters:
+        rep = cluster.members[0]
+        others = ", ".join(
+            f"{m.id} (similarity {m.similarity:.2f}, containment {m.containment:.2f})"
+            for m in cluster.members[1:]
+        )
+        message = f"{cluster.size} near-duplicate articles: {rep.id} (representative), {others}"
+        file = f"{root.rstrip('/')}/{rep.path}" if root else rep.path
+        title = f"near-duplicate cluster {cluster.id}"
+        out.write(
+            f"::warning file={_escape_property(file)},title={_escape_property(title)}"
+            f"::{_escape_data(message)}\n"
+        )
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

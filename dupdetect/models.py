@@ -84,6 +84,7 @@ class Member:
     contained_in_representative: float
     representative_contained: float
     is_representative: bool
+    boilerplate: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,12 +55,11 @@ def scan(
     if not corpus.infos:
         raise NoArticlesError(_nothing_found_message(corpus))
     if config.boilerplate_min_docs:
-        cleaned = remove_boilerplate(
+        corpus.boilerplate = remove_boilerplate(
             corpus.shingle_sets,
             [info.source for info in corpus.infos],
             min_docs=config.boilerplate_min_docs,
         )
-        corpus.shingle_sets, corpus.boilerplate = cleaned.shingle_sets, cleaned.removed_share
     report("signing", 0, len(corpus.infos))
     signatures = Signer(config.num_perm, config.seed).sign(corpus.shingle_sets)
     report("signing", len(corpus.infos), len(corpus.infos))
@@ -85,7 +84,8 @@ def scan(
         [s.size for s in corpus.shingle_sets],
         rule,
     )
-    clusters = sorted((make_cluster(g, corpus.infos) for g in groups), key=_cluster_order)
+    shares = corpus.boilerplate or [0.0] * len(corpus.infos)
+    clusters = sorted((make_cluster(g, corpus.infos, shares) for g in groups), key=_cluster_order)
     summary = Summary(
         documents=len(corpus.infos),
         clusters=len(clusters),
@@ -162,20 +162,20 @@ def _date_key(value: str) -> tuple[int, str]:
     return (1, "")
 
 
-def make_cluster(group: Group, infos: list[DocumentInfo]) -> Cluster:
+def make_cluster(group: Group, infos: list[DocumentInfo], boilerplate: list[float]) -> Cluster:
     """A reportable Cluster: representative first, then members by id."""
-    rep = infos[group.representative]
-    members = [_member(rep, None)]
+    rep = group.representative
+    members = [_member(infos[rep], None, boilerplate[rep])]
     for row, pair in sorted(group.members, key=lambda m: infos[m[0]].id):
-        members.append(_member(infos[row], pair))
+        members.append(_member(infos[row], pair, boilerplate[row]))
     ids = sorted(m.id for m in members)
     digest = hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:12]
     wires = Counter(m.wire for m in members if m.wire)
     wire = min(wires, key=lambda w: (-wires[w], w)) if wires else ""
-    return Cluster(id=f"c{digest}", representative=rep.id, members=tuple(members), wire=wire)
+    return Cluster(id=f"c{digest}", representative=members[0].id, members=tuple(members), wire=wire)
 
 
-def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
+def _member(info: DocumentInfo, pair: PairScore | None, boilerplate: float) -> Member:
     scored = pair or PairScore(1.0, 1.0, 1.0)
     return Member(
         id=info.id,
@@ -190,6 +190,7 @@ def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
         contained_in_representative=scored.containment_ba,
         representative_contained=scored.containment_ab,
         is_representative=pair is None,
+        boilerplate=boilerplate,
     )
 
 

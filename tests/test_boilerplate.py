@@ -49,12 +49,28 @@ def test_a_wrapped_copy_still_matches_its_original(tmp_path):
 
 def test_identical_pages_of_one_source_are_not_emptied():
     page = np.arange(50, dtype=np.uint64)
-    result = remove_boilerplate([page] * 6, ["s"] * 6, min_docs=5)
-    assert all(np.array_equal(s, page) for s in result.shingle_sets)
-    assert result.removed_share == [0.0] * 6
+    pages = [page] * 6
+    assert remove_boilerplate(pages, ["s"] * 6, min_docs=5) == [0.0] * 6
+    assert all(np.array_equal(s, page) for s in pages)
 
 
 def test_unknown_source_is_left_alone():
     page = np.arange(50, dtype=np.uint64)
-    result = remove_boilerplate([page] * 6, [""] * 6, min_docs=5)
-    assert result.removed_share == [0.0] * 6
+    assert remove_boilerplate([page] * 6, [""] * 6, min_docs=5) == [0.0] * 6
+
+
+def test_json_reports_the_share_treated_as_boilerplate(tmp_path):
+    story = _story(99, 120)
+    records = [{"id": "wire", "source": "wire.example", "text": story}]
+    records += [
+        {"id": f"p{i}", "source": "gazette.example", "text": NAV + _story(i) + " " + NAV}
+        for i in range(5)
+    ]
+    records.append({"id": "copy", "source": "gazette.example", "text": NAV + story + " " + NAV})
+    (tmp_path / "feed.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    (cluster,) = scan([tmp_path]).clusters
+    shares = {m.id: m.boilerplate for m in cluster.members}
+    assert shares["wire"] == 0.0
+    assert 0.2 < shares["copy"] < 0.4  # the chrome's shingles out of the page's
