@@ -7,6 +7,9 @@ negative (another article about a clustered story's event that shares its names 
 quote). About half of all articles are wrapped in their site's boilerplate. Articles are
 streamed, so a million of them never sit in memory, and the text at a position does not
 depend on ``n_docs``; only a cluster cut short by the end of the corpus loses members.
+Randomness comes from SplitMix64 hashes of per-story, per-event and per-position keys (and
+``random.Random`` for the plan), not from numpy's generators, so it is also stable across
+numpy versions. Stories are made in batches, with numpy, for speed.
 
 Example:
     >>> docs = list(generate(20, seed=1))
@@ -287,7 +290,7 @@ def _events(seed: int, es: list[int]) -> list[_Event]:
         for e, u, words in zip(todo, _uniform(h).tolist(), quotes, strict=True):
             _EVENTS[seed, e] = _make_event(u, words)
         while len(_EVENTS) > 16384:
-            del _EVENTS[next(iter(_EVENTS))]
+            _EVENTS.pop(next(iter(_EVENTS)), None)
     return [_EVENTS[seed, e] for e in es]
 
 
@@ -353,7 +356,7 @@ def _story(plan: _Plan, unit: int, p: int) -> _Story:
     if key not in _STORIES:
         _make_stories(plan.seed, [(unit, key[2]), *plan.upcoming(p)])
         while len(_STORIES) > 8192:
-            del _STORIES[next(iter(_STORIES))]
+            _STORIES.pop(next(iter(_STORIES)), None)
     return _STORIES[key]
 
 
@@ -487,8 +490,8 @@ def _cut(r: Iterator[float], paras: list[str], edits: list[str]) -> bool:
             edits.append(f"truncate:{head[k - 1] / total:.1f}")
             del paras[k:]
             return True
-    elif x < 0.35:  # drop the last 1-3 paragraphs, keep >= 4 paragraphs and 60% of the words
-        ts = [t for t in (1, 2, 3) if len(wc) - t >= 4 and head[-t - 1] >= 0.6 * total]
+    elif x < 0.35:  # drop the last 1-3 paragraphs, keep >= 4 paragraphs and 70% of the words
+        ts = [t for t in (1, 2, 3) if len(wc) - t >= 4 and head[-t - 1] >= 0.7 * total]
         if ts:
             t = _pick(ts, next(r))
             edits.append(f"trim:{t}")
@@ -499,7 +502,7 @@ def _cut(r: Iterator[float], paras: list[str], edits: list[str]) -> bool:
 def _shuffle_body(r: Iterator[float], paras: list[str], edits: list[str], may_drop: bool) -> None:
     """Maybe drop one short later paragraph and/or swap two adjacent non-lede paragraphs."""
     wc = [p.count(" ") + 1 for p in paras]
-    cand = [i for i in range(3, len(paras) - 1) if wc[i] <= 0.15 * sum(wc)]
+    cand = [i for i in range(3, len(paras) - 1) if wc[i] <= 0.12 * sum(wc)]
     if next(r) < 0.2 and cand and may_drop:
         del paras[_pick(cand, next(r))]
         edits.append("drop_paragraph")

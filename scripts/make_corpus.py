@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -45,8 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=min(8, os.cpu_count() or 1),
-        help="generating processes (the corpus does not depend on it)",
+        default=1,
+        help="processes generating articles (the corpus does not depend on it)",
     )
     args = parser.parse_args(argv)
     if args.docs < 0 or not 0.0 <= args.dup_fraction <= 1.0:
