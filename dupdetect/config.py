@@ -12,6 +12,9 @@ NORMALIZATION_VERSION = 1
 #: Settings that change how fast a scan runs, never what it finds (left out of reports).
 RUNTIME_ONLY = frozenset({"jobs"})
 
+#: Record field mapping for JSON / JSON Lines / CSV inputs; reported only when set.
+FIELD_OPTIONS = ("id_field", "text_field", "title_field", "source_field", "date_field")
+
 
 @dataclass(frozen=True)
 class ScanConfig:
@@ -41,6 +44,10 @@ class ScanConfig:
             (the agency is still reported).
         boilerplate_min_docs: a shingle found in this many documents of the same ``source`` is
             site boilerplate and does not count (0 turns this off).
+        id_field, text_field, title_field, source_field, date_field: the record field (JSON,
+            JSON Lines, CSV; a dotted path for nested objects) holding each document field.
+            None looks under the usual names (``text``, then ``content``, ``body``, ``article``,
+            ``full_text``; ``id``, ``title``, ``source``, ``date`` ...).
     """
 
     threshold: float = 0.4
@@ -56,6 +63,11 @@ class ScanConfig:
     strip_wire: bool = True
     boilerplate_min_docs: int = 5
     jobs: int = 1
+    id_field: str | None = None
+    text_field: str | None = None
+    title_field: str | None = None
+    source_field: str | None = None
+    date_field: str | None = None
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.0, 1.0)
@@ -65,6 +77,10 @@ class ScanConfig:
         for name in ("shingle_size", "num_perm", "max_bucket", "max_file_size", "jobs"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in FIELD_OPTIONS:
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ConfigError(f"{name} must be a non-empty field name, got {value!r}")
         if self.num_perm < 4:
             raise ConfigError(f"num_perm must be at least 4 for LSH banding, got {self.num_perm}")
 
@@ -76,8 +92,15 @@ class ScanConfig:
         return max(0.05, round(self.threshold * 0.8, 3))
 
     def as_dict(self) -> dict[str, object]:
-        """Settings that shape the result, with the normalization version, for reports."""
-        settings = {k: v for k, v in asdict(self).items() if k not in RUNTIME_ONLY}
+        """Settings that shape the result, with the normalization version, for reports.
+
+        The record field mapping is included only for the fields that are set.
+        """
+        settings = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in RUNTIME_ONLY and not (k in FIELD_OPTIONS and v is None)
+        }
         return {**settings, "normalization_version": NORMALIZATION_VERSION}
 
 

@@ -2,31 +2,78 @@
 
 Nothing is dropped silently: every file that is not read, or read only in part, yields a
 ``Skipped`` (or, when it was read with a caveat, a ``Notice``) naming the file and the reason.
+The readers for each format live in ``dupdetect.formats``; this module walks and dispatches:
+by suffix (the one before ``.gz``/``.bz2``/``.xz``/``.zst`` for compressed files), and by
+content for ``.xml``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
-from .models import Document, Notice, Skipped
+from .formats import LoadItem, ReadOptions
+from .formats.compression import split_compression
+from .formats.encoding import decode_bytes
+from .formats.feeds import FEED_SUFFIXES, XML_SUFFIXES, read_feed, sniff_xml
+from .formats.files import read_streamed, read_whole
+from .formats.html import HTML_SUFFIXES, declared_charset, read_html
+from .formats.records import (
+    CSV_SUFFIXES,
+    JSON_SUFFIXES,
+    JSONL_SUFFIXES,
+    iter_lines,
+    parse_jsonl_lines,
+    read_csv,
+    read_json,
+    read_stdin_jsonl,
+)
+from .formats.warc import WARC_SUFFIXES, read_warc
+from .models import Document, Skipped
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
-JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES
+    | JSONL_SUFFIXES
+    | JSON_SUFFIXES
+    | CSV_SUFFIXES
+    | HTML_SUFFIXES
+    | FEED_SUFFIXES
+    | XML_SUFFIXES
+    | WARC_SUFFIXES
+)
+#: The path that means standard input (JSON Lines).
+STDIN = "-"
 
-LoadItem = Document | Skipped | Notice
+__all__ = [
+    "InputFile",
+    "LoadItem",
+    "ReadOptions",
+    "decode_bytes",
+    "iter_input_files",
+    "parse_jsonl_lines",
+    "parse_text",
+    "read_file",
+    "read_inputs",
+    "read_jsonl",
+]
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file to read and the id it gets (its path relative to the scanned root)."""
+    """A file to read and the id it gets (its path relative to the scanned root).
+
+    ``stdin`` marks the path ``-``: JSON Lines read from standard input (by the calling
+    process, never by a worker).
+    """
 
     path: Path
     rel: str
+    stdin: bool = False
 
 
 def iter_input_files(
@@ -36,11 +83,16 @@ def iter_input_files(
 
     Directories are walked recursively in sorted order; hidden entries are reported, not
     entered. Ids are paths relative to the scanned root (the directory, or the common parent
-    of several inputs), with forward slashes.
+    of several inputs), with forward slashes. The path ``-`` stands for standard input.
     """
-    roots = [Path(p) for p in paths]
+    given = list(paths)
+    roots = [Path(p) for p in given if not _is_stdin(p)]
     base = _common_base(roots)
-    for root in roots:
+    for path in given:
+        if _is_stdin(path):
+            yield InputFile(Path(STDIN), "<stdin>", stdin=True)
+            continue
+        root = Path(path)
         if not root.exists() and not root.is_symlink():
             yield Skipped(str(root), "no such file or directory")
             continue
@@ -55,57 +107,76 @@ def read_inputs(
     *,
     max_file_size: int = 50 * 1024 * 1024,
     follow_symlinks: bool = False,
+    options: ReadOptions | None = None,
 ) -> Iterator[LoadItem]:
     """Walk ``paths`` and read every supported file into Documents, Skipped and Notices."""
     for item in iter_input_files(paths, follow_symlinks=follow_symlinks):
         if isinstance(item, InputFile):
-            yield from read_file(item, max_file_size=max_file_size)
+            yield from read_file(item, max_file_size=max_file_size, options=options)
         else:
             yield item
 
 
-def read_file(item: InputFile, *, max_file_size: int) -> Iterator[LoadItem]:
-    """Read one file: plain text gives one Document, JSON Lines one per valid line.
+def read_file(
+    item: InputFile, *, max_file_size: int, options: ReadOptions | None = None
+) -> Iterator[LoadItem]:
+    """Read one file into Documents (one per article), Skipped and Notices.
 
-    JSON Lines files are streamed, so ``max_file_size`` limits each line, not the file.
+    Streamed formats (JSON Lines, WARC) apply ``max_file_size`` to each line or record;
+    the others to the file, and to its decompressed content when it is compressed.
+    ``options`` maps record fields (JSON, JSON Lines, CSV) to document fields.
     """
-    suffix = item.path.suffix.lower()
+    options = options or ReadOptions()
+    if item.stdin:
+        yield from read_stdin_jsonl(max_file_size, options)
+        return
+    inner, compression = split_compression(item.path.name)
+    suffix = Path(inner).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        yield Skipped(item.rel, f"unsupported file type {suffix or '(no extension)'!r}")
+        shown = suffix + (compression or "") if compression else item.path.suffix.lower()
+        yield Skipped(item.rel, f"unsupported file type {shown or '(no extension)'!r}")
         return
-    if suffix in JSONL_SUFFIXES:
-        yield from read_jsonl(item, max_line_size=max_file_size)
+    if suffix in WARC_SUFFIXES:
+        reader = partial(read_warc, rel=item.rel, max_file_size=max_file_size)
+    elif suffix in JSONL_SUFFIXES:
+        reader = partial(_jsonl, rel=item.rel, max_line_size=max_file_size, options=options)
+    else:
+        reader = None
+    if reader is not None:
+        yield from read_streamed(item.path, item.rel, compression, max_file_size, reader)
         return
-    raw = _read_bytes(item, max_file_size)
+    raw = read_whole(item.path, item.rel, max_file_size, compression)
     if isinstance(raw, Skipped):
         yield raw
         return
-    text, notice = decode_bytes(raw, item.rel)
+    yield from _parse_whole(raw, suffix, item.rel, options)
+
+
+def _parse_whole(raw: bytes, suffix: str, rel: str, options: ReadOptions) -> Iterator[LoadItem]:
+    """Dispatch a whole file's bytes to the reader of its format."""
+    if suffix in XML_SUFFIXES:
+        kind = sniff_xml(raw)
+        if kind == "other":
+            yield Skipped(rel, "XML file is not an RSS or Atom feed")
+            return
+        suffix = ".rss" if kind == "feed" else ".html"
+    if suffix in FEED_SUFFIXES:
+        yield from read_feed(raw, rel)  # XML carries its own encoding declaration
+        return
+    declared = declared_charset(raw) if suffix in HTML_SUFFIXES else None
+    text, notice = decode_bytes(raw, rel, declared=declared)
     if notice is not None:
         yield notice
     if text is None:
-        yield Skipped(item.rel, "binary file (contains NUL bytes)")
+        yield Skipped(rel, "binary file (contains NUL bytes)")
+    elif suffix in HTML_SUFFIXES:
+        yield from read_html(text, rel)
+    elif suffix in JSON_SUFFIXES:
+        yield from read_json(text, rel, options)
+    elif suffix in CSV_SUFFIXES:
+        yield from read_csv(text, rel, options, delimiter="\t" if suffix == ".tsv" else ",")
     else:
-        yield from parse_text(text, item.rel)
-
-
-def decode_bytes(raw: bytes, rel: str) -> tuple[str | None, Notice | None]:
-    """Decode file bytes: UTF-8 (with or without BOM), else cp1252/Latin-1 with a notice.
-
-    Returns ``(None, None)`` for binary content (NUL bytes in a file that is not UTF-16).
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", errors="replace"), Notice(rel, "decoded as UTF-16 (BOM)")
-    if b"\x00" in raw[:8192]:
-        return None, None
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        where = f"invalid UTF-8 at byte {exc.start}"
-    try:
-        return raw.decode("cp1252"), Notice(rel, f"{where}; decoded as Windows-1252")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), Notice(rel, f"{where}; decoded as Latin-1")
+        yield from parse_text(text, rel)
 
 
 def parse_text(text: str, rel: str) -> Iterator[LoadItem]:
@@ -120,94 +191,22 @@ def parse_text(text: str, rel: str) -> Iterator[LoadItem]:
     yield Document(id=rel, text=body or title, path=rel, title=title)
 
 
-def read_jsonl(item: InputFile, *, max_line_size: int) -> Iterator[LoadItem]:
+def read_jsonl(
+    item: InputFile, *, max_line_size: int, options: ReadOptions | None = None
+) -> Iterator[LoadItem]:
     """Stream a JSON Lines file: one article object per line with ``text`` and metadata."""
-    try:
-        handle = item.path.open("rb")
-    except OSError as exc:
-        yield Skipped(item.rel, f"cannot read: {exc.strerror or exc}")
-        return
-    with handle:
-        yield from parse_jsonl_lines(handle, item.rel, max_line_size)
+    reader = partial(_jsonl, rel=item.rel, max_line_size=max_line_size, options=options)
+    yield from read_streamed(item.path, item.rel, None, max_line_size, reader)
 
 
-def parse_jsonl_lines(lines: Iterable[bytes], rel: str, max_line_size: int) -> Iterator[LoadItem]:
-    """Documents, Skipped and Notices for each line of a JSON Lines byte stream."""
-    seen_bytes = found_any = False
-    try:
-        for number, raw in enumerate(lines, start=1):
-            seen_bytes = True
-            if len(raw) > max_line_size:
-                yield Skipped(
-                    rel,
-                    f"line is longer than the limit ({len(raw)} > {max_line_size} bytes)",
-                    number,
-                )
-            elif raw.strip():
-                found_any = True
-                line, notice = _decode_line(raw, rel, number)
-                if notice is not None:
-                    yield notice
-                yield (
-                    _parse_jsonl_line(line, rel, number)
-                    if line is not None
-                    else Skipped(rel, "binary data (contains NUL bytes)", number)
-                )
-    except OSError as exc:
-        yield Skipped(rel, f"read failed: {exc.strerror or exc}")
-    if not found_any:
-        yield Skipped(rel, "no records (whitespace only)" if seen_bytes else "empty file")
+def _jsonl(
+    stream: BinaryIO, *, rel: str, max_line_size: int, options: ReadOptions | None
+) -> Iterator[LoadItem]:
+    return parse_jsonl_lines(iter_lines(stream, max_line_size), rel, max_line_size, options)
 
 
-def _decode_line(raw: bytes, rel: str, number: int) -> tuple[str | None, Notice | None]:
-    if b"\x00" in raw:
-        return None, None
-    raw = raw.rstrip(b"\r\n")
-    try:
-        return raw.decode("utf-8-sig" if number == 1 else "utf-8"), None
-    except UnicodeDecodeError as exc:
-        notice = Notice(rel, f"invalid UTF-8 at byte {exc.start}; decoded as Windows-1252", number)
-        return raw.decode("cp1252", errors="replace"), notice
-
-
-def _parse_jsonl_line(line: str, rel: str, number: int) -> LoadItem:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return Skipped(rel, f"invalid JSON: {exc.msg} (column {exc.colno})", line=number)
-    if not isinstance(record, dict):
-        return Skipped(rel, f"expected a JSON object, got {type(record).__name__}", line=number)
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return Skipped(rel, "record has no non-empty 'text' field", line=number)
-    doc_id = record.get("id")
-    return Document(
-        id=str(doc_id) if doc_id not in (None, "") else f"{rel}:{number}",
-        text=text,
-        path=rel,
-        title=_field(record, "title"),
-        source=_field(record, "source"),
-        url=_field(record, "url"),
-        date=_field(record, "date"),
-        line=number,
-    )
-
-
-def _field(record: dict[str, object], name: str) -> str:
-    value = record.get(name)
-    return "" if value is None else str(value).strip()
-
-
-def _read_bytes(item: InputFile, max_file_size: int) -> bytes | Skipped:
-    try:
-        size = item.path.stat().st_size
-        if size > max_file_size:
-            return Skipped(
-                item.rel, f"file is larger than the limit ({size} > {max_file_size} bytes)"
-            )
-        return item.path.read_bytes()
-    except OSError as exc:
-        return Skipped(item.rel, f"cannot read: {exc.strerror or exc}")
+def _is_stdin(path: str | os.PathLike[str]) -> bool:
+    return os.fspath(path) == STDIN
 
 
 def _walk(root: Path, base: Path, follow_symlinks: bool) -> Iterator[InputFile | Skipped]:

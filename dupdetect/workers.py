@@ -19,7 +19,7 @@ from itertools import islice
 import numpy as np
 
 from .config import ScanConfig
-from .load import InputFile, iter_input_files, read_file
+from .load import InputFile, ReadOptions, iter_input_files, read_file
 from .models import Document, Notice, Skipped
 from .normalize import word_bytes
 from .shingle import hash_word_bytes, shingle_hashes
@@ -94,7 +94,8 @@ def _process_entry(entry: InputFile | Skipped, config: ScanConfig) -> Iterator[S
     if isinstance(entry, Skipped):
         yield entry
         return
-    for item in read_file(entry, max_file_size=config.max_file_size):
+    options = ReadOptions.from_config(config)
+    for item in read_file(entry, max_file_size=config.max_file_size, options=options):
         yield shingle_document(item, config) if isinstance(item, Document) else item
 
 
@@ -104,6 +105,13 @@ def _in_pool(walk: Iterator[InputFile | Skipped], config: ScanConfig) -> Iterato
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
         try:
             for chunk in _chunks(walk, CHUNK_FILES):
+                if any(isinstance(e, InputFile) and e.stdin for e in chunk):
+                    # Standard input can only be read here: finish what is queued, then read
+                    # this chunk in-process, so the order stays that of the walk.
+                    while pending:
+                        yield from pending.popleft().result()
+                    yield from process_chunk(chunk, config)
+                    continue
                 pending.append(pool.submit(process_chunk, chunk, config))
                 if len(pending) >= config.jobs * CHUNKS_AHEAD:
                     yield from pending.popleft().result()
