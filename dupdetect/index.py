@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from .hashing import combine_columns
 
@@ -37,6 +36,8 @@ class CandidateSet:
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` that datasketch's ``MinHashLSH`` picks for ``threshold``."""
+    from datasketch import MinHashLSH  # imported here: datasketch takes ~1 s to import
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 

@@ -11,9 +11,12 @@ datasketch index (``to_minhash``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 # Rows of the (shingles x permutations) matrix computed at once; bounds peak memory.
 _BATCH_CELLS = 4_000_000
@@ -50,6 +53,8 @@ class Signer:
     """
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
+        from datasketch import MinHash  # imported here: datasketch takes ~1 s to import
+
         template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
         self.num_perm = num_perm
         self.seed = seed
@@ -91,6 +96,8 @@ class Signer:
 
     def to_minhash(self, signature: np.ndarray) -> MinHash:
         """Wrap one signature row as a ``datasketch.MinHash`` (for datasketch's indexes)."""
+        from datasketch import MinHash
+
         return MinHash(
             seed=self.seed,
             hashvalues=signature,
