@@ -36,6 +36,15 @@ _MARKS = frozenset(chr(c) for lo, hi in _MARK_RANGES for c in range(lo, hi + 1))
 _MARK_CLASS = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _MARK_RANGES)
 _WORD_WITH_MARKS = re.compile(f"[\\w{_MARK_CLASS}]+")
 _WORD = re.compile(r"[^\W_]+")
+# Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer,
+# Myanmar): each character is a token, so shingles become character n-grams. Korean (Hangul)
+# uses spaces and is tokenized by words.
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+)
+_HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
+_UNSPACED_OR_WORD = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
 # Apostrophes are deleted, so "don't" and "don’t" both become "dont". Deleting one that is not
 # between two letters changes nothing: a neighbouring space or mark separates words anyway.
 _APOSTROPHE_MARKS = ("'", "\u2019", "\u02bc", "\u2018", "`", "\u00b4")
@@ -64,8 +73,14 @@ def tokenize(text: str) -> list[str]:
     ['hello', 'world', 'it', 's', '4', '700']
     >>> tokenize("москва — столица")
     ['москва', 'столица']
+    >>> tokenize("东京 2024年 olympics")
+    ['东', '京', '2024', '年', 'olympics']
     """
-    if text.isascii() or _MARKS.isdisjoint(text):
+    if text.isascii():
+        return _WORD.findall(text)
+    if _HAS_UNSPACED.search(text):
+        return _UNSPACED_OR_WORD.findall(text)
+    if _MARKS.isdisjoint(text):
         return _WORD.findall(text)
     return _WORD_WITH_MARKS.findall(text.replace("_", " "))
 
