@@ -11,3 +11,19 @@ class NoArticlesError(DupdetectError):
 
 class ConfigError(DupdetectError, ValueError):
     """A configuration value is out of range or inconsistent."""
+
+
+class IndexStoreError(DupdetectError):
+    """A persistent index (``dupdetect index``) cannot be used."""
+
+
+class NotAnIndexError(IndexStoreError):
+    """The target exists but is not a dupdetect index."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index was built with settings that would give different shingles or signatures."""
+
+
+class IndexUnavailableError(IndexStoreError):
+    """The index cannot be opened or reached (bad path, server down, bad URL)."""

@@ -22,6 +22,8 @@ from .errors import NoArticlesError
 from .index import candidate_pairs, containment_candidates, lsh_params, merge_candidates
 from .models import Cluster, Member, Notice, PairScore, ScanResult, Skipped, Summary
 from .sign import Signer
+from .store.base import IndexStore
+from .store.lookup import include_indexed
 from .verify import MatchRule, score, verify_pairs
 from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
 
@@ -43,11 +45,16 @@ def scan(
     paths: Iterable[str | os.PathLike[str]],
     config: ScanConfig | None = None,
     progress: Progress | None = None,
+    index: IndexStore | None = None,
 ) -> ScanResult:
     """Find clusters of near-duplicate articles under ``paths``.
 
+    With ``index`` (a ``dupdetect.store`` index), the indexed documents that match a new one
+    join the scan, and only clusters holding at least one new document are reported.
+
     Raises:
         NoArticlesError: when no readable article was found.
+        IndexMismatchError: ``index`` was built with incompatible settings.
     """
     config = config or ScanConfig()
     report = progress or _silent
@@ -60,6 +67,7 @@ def scan(
             [info.source for info in corpus.infos],
             min_docs=config.boilerplate_min_docs,
         )
+    fresh = include_indexed(corpus, index, config) if index is not None else None
     report("signing", 0, len(corpus.infos))
     signatures = Signer(config.num_perm, config.seed).sign(corpus.shingle_sets)
     report("signing", len(corpus.infos), len(corpus.infos))
@@ -86,6 +94,8 @@ def scan(
     )
     shares = corpus.boilerplate or [0.0] * len(corpus.infos)
     clusters = sorted((make_cluster(g, corpus.infos, shares) for g in groups), key=_cluster_order)
+    if fresh is not None:
+        clusters = [c for c in clusters if any(m.id in fresh for m in c.members)]
     summary = Summary(
         documents=len(corpus.infos),
         clusters=len(clusters),

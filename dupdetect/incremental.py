@@ -1,0 +1,261 @@
+"""The persistent index from Python (issue 5): add, query, remove, stats. Never prints.
+
+>>> from dupdetect import ScanConfig
+>>> from dupdetect.store import open_store
+>>> store = open_store("archive.sqlite")                          # doctest: +SKIP
+>>> add_documents(["crawl/2026-11-27/"], store, ScanConfig())     # doctest: +SKIP
+AddReport(added=812, replaced=3, unchanged=40, ...)
+>>> result = query_documents(["crawl/2026-11-28/"], store)        # doctest: +SKIP
+
+``query_documents`` returns a :class:`~dupdetect.models.ScanResult` whose "clusters" are the
+new documents that match something indexed: the new document first (as representative), then
+its matches, each scored exactly against it, so every ``scan`` output format works unchanged.
+To cluster new documents together with what the index holds, use
+``dupdetect.scan(paths, config, index=store)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .boilerplate import remove_boilerplate
+from .config import ScanConfig
+from .errors import NoArticlesError
+from .models import Cluster, Member, Notice, PairScore, ScanResult, Skipped, Summary
+from .pipeline import Corpus, Progress, build_corpus
+from .store.base import IndexStore
+from .store.lookup import Match, find_matches, open_params, stored_documents
+from .workers import DocumentInfo, ShingleItem, shingle_inputs
+
+#: Documents read, signed and written per transaction by ``add_documents``.
+ADD_BATCH = 5_000
+
+Paths = Iterable[str | os.PathLike[str]]
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What ``add_documents`` did; ``documents`` is the size of the index afterwards."""
+
+    added: int
+    replaced: int
+    unchanged: int
+    documents: int
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[Notice, ...] = ()
+
+
+def add_documents(
+    paths: Paths,
+    store: IndexStore,
+    config: ScanConfig | None = None,
+    progress: Progress | None = None,
+    batch_size: int = ADD_BATCH,
+) -> AddReport:
+    """Read, shingle, sign and store every article under ``paths``, one transaction a batch.
+
+    Boilerplate removal (``boilerplate_min_docs``) works within each batch. A document whose
+    id is already indexed with the same content is left alone; with other content it is
+    replaced. Later duplicates of an id within the same call are skipped, as in a scan.
+
+    Raises:
+        IndexMismatchError: the index was built with incompatible settings.
+        NoArticlesError: nothing readable was found.
+    """
+    config = config or ScanConfig()
+    params = open_params(store, config, create=True)
+    report = progress or _silent
+    added = replaced = unchanged = 0
+    skipped: list[Skipped] = []
+    warnings: list[Notice] = []
+    seen: dict[str, str] = {}
+    for corpus in _batches(shingle_inputs(paths, config), batch_size):
+        skipped += corpus.skipped
+        warnings += corpus.notices
+        _drop_seen(corpus, seen, skipped)
+        raw = list(corpus.shingle_sets)
+        _clean(corpus, config)
+        counts = store.write(stored_documents(corpus.infos, raw, corpus.shingle_sets, params))
+        added, replaced = added + counts.added, replaced + counts.replaced
+        unchanged += counts.unchanged
+        report("indexing", len(seen), None)
+    if not seen:
+        raise NoArticlesError(_nothing_found(skipped))
+    skipped.sort(key=lambda s: (s.path, s.line or 0))
+    warnings.sort(key=lambda n: (n.path, n.line or 0))
+    return AddReport(added, replaced, unchanged, store.count(), tuple(skipped), tuple(warnings))
+
+
+def query_documents(
+    paths: Paths,
+    store: IndexStore,
+    config: ScanConfig | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """For each article under ``paths``, its matches among the indexed documents.
+
+    The index is not changed. Matches are scored exactly with ``config``'s threshold and
+    containment; an indexed document with the same id as the new one is not a match.
+
+    Raises:
+        IndexMismatchError, IndexStoreError: incompatible or empty index.
+        NoArticlesError: nothing readable was found.
+    """
+    config = config or ScanConfig()
+    params = open_params(store, config, create=False)
+    corpus = build_corpus(shingle_inputs(paths, config), progress or _silent)
+    if not corpus.infos:
+        raise NoArticlesError(_nothing_found(corpus.skipped))
+    _clean(corpus, config)
+    lookup = find_matches(store, params, corpus.infos, corpus.shingle_sets, config)
+    clusters = [
+        _query_cluster(info, found)
+        for info, found in zip(corpus.infos, lookup.matches, strict=True)
+        if found
+    ]
+    summary = Summary(
+        documents=len(corpus.infos),
+        clusters=len(clusters),
+        duplicates=sum(c.size - 1 for c in clusters),
+        skipped=len(corpus.skipped),
+        candidate_pairs=lookup.candidate_pairs,
+        verified_pairs=sum(len(found) for found in lookup.matches),
+    )
+    settings = {
+        **config.as_dict(),
+        "lsh_bands": params.bands,
+        "lsh_rows": params.rows,
+        "index": store.target,
+        "index_documents": store.count(),
+    }
+    ids = tuple(info.id for info in corpus.infos)
+    return ScanResult(
+        tuple(clusters), summary, tuple(corpus.skipped), tuple(corpus.notices), settings, ids
+    )
+
+
+def remove_documents(ids: Iterable[str], store: IndexStore) -> int:
+    """Remove documents by id; returns how many were in the index."""
+    return store.delete(list(dict.fromkeys(ids)))
+
+
+def index_stats(store: IndexStore) -> dict[str, object]:
+    """Size, parameters and storage figures of an index (JSON-ready)."""
+    params = store.read_params()
+    documents = store.count()
+    stats: dict[str, object] = {"index": store.target, "documents": documents}
+    if params is not None:
+        stats["params"] = {
+            name: getattr(params, name)
+            for name in (
+                "num_perm",
+                "shingle_size",
+                "seed",
+                "normalization_version",
+                "strip_wire",
+                "bands",
+                "rows",
+                "sample_mod",
+                "format_version",
+                "dupdetect_version",
+            )
+        }
+    usage = store.usage()
+    stats.update(usage)
+    file_bytes = usage.get("file_bytes")
+    if isinstance(file_bytes, int) and documents:
+        stats["bytes_per_document"] = round(
+            (file_bytes + int(usage.get("wal_bytes") or 0)) / documents
+        )
+    return stats
+
+
+def _query_cluster(info: DocumentInfo, found: list[Match]) -> Cluster:
+    """A new document (representative) and the indexed documents it matches, by id."""
+    members = [_member(info, None)]
+    members += [_member(m.document.info, m.score) for m in sorted(found, key=_match_id)]
+    digest = hashlib.sha1("\n".join(sorted(m.id for m in members)).encode()).hexdigest()[:12]
+    return Cluster(id=f"c{digest}", representative=info.id, members=tuple(members), wire=info.wire)
+
+
+def _match_id(match: Match) -> str:
+    return match.document.info.id
+
+
+def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
+    """``pair`` is (new document, indexed document), as a scan scores (representative, member)."""
+    scored = pair or PairScore(1.0, 1.0, 1.0)
+    return Member(
+        id=info.id,
+        path=info.path,
+        title=info.title,
+        source=info.source,
+        url=info.url,
+        date=info.date,
+        wire=info.wire,
+        similarity=scored.jaccard,
+        containment=scored.containment,
+        contained_in_representative=scored.containment_ba,
+        representative_contained=scored.containment_ab,
+        is_representative=pair is None,
+    )
+
+
+def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[Corpus]:
+    """Corpora of at most ``size`` documents (plus the skipped items met on the way)."""
+    items = iter(items)
+    while True:
+        corpus = build_corpus(_take_documents(items, size), _silent)
+        if not (corpus.infos or corpus.skipped or corpus.notices):
+            return
+        yield corpus
+
+
+def _take_documents(items: Iterator[ShingleItem], size: int) -> Iterator[ShingleItem]:
+    """Items up to and including the ``size``-th document."""
+    documents = 0
+    for item in items:
+        yield item
+        if not isinstance(item, Skipped | Notice):
+            documents += 1
+            if documents >= size:
+                return
+
+
+def _drop_seen(corpus: Corpus, seen: dict[str, str], skipped: list[Skipped]) -> None:
+    """Skip ids already added by an earlier batch of this call; remember the rest."""
+    keep = []
+    for row, info in enumerate(corpus.infos):
+        if info.id in seen:
+            skipped.append(
+                Skipped(info.path, f"duplicate id {info.id!r} (first seen in {seen[info.id]})")
+            )
+        else:
+            seen[info.id] = info.path
+            keep.append(row)
+    if len(keep) < len(corpus.infos):
+        corpus.infos = [corpus.infos[r] for r in keep]
+        corpus.shingle_sets = [corpus.shingle_sets[r] for r in keep]
+
+
+def _clean(corpus: Corpus, config: ScanConfig) -> None:
+    if config.boilerplate_min_docs and corpus.infos:
+        sources = [info.source for info in corpus.infos]
+        remove_boilerplate(corpus.shingle_sets, sources, min_docs=config.boilerplate_min_docs)
+
+
+def _nothing_found(skipped: list[Skipped] | tuple[Skipped, ...]) -> str:
+    if not skipped:
+        return "no articles found"
+    reasons = sorted({s.reason for s in skipped})
+    return f"no readable articles found ({len(skipped)} skipped: {'; '.join(reasons[:3])})"
+
+
+def _silent(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+__all__ = ["AddReport", "add_documents", "index_stats", "query_documents", "remove_documents"]
