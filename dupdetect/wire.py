@@ -124,3 +124,44 @@ def _footer_agency(line: str) -> str | None:
         if pattern.search(line):
             return agency or ""
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """The wire furniture ``strip_wire`` removes from a text, and the agencies it names."""
+
+    datelines: tuple[str, ...]
+    dateline_agency: str
+    footers: tuple[str, ...]
+    footer_agency: str
+
+
+def find_furniture(text: str) -> Furniture:
+    """The datelines and footer lines ``strip_wire`` removes (used to explain a match).
+
+    >>> find_furniture("MILLBROOK, Ore. (AP) — The town voted.\\n___\\nAP writer Jo contributed.")
+    Furniture(datelines=('MILLBROOK, Ore. (AP) — ',), dateline_agency='AP', footers=('___',), \
+footer_agency='')
+    """
+    datelines: list[str] = []
+    dateline_agencies: list[str] = []
+    if _DATELINE_HINT.search(text):
+        for match in _DATELINE.finditer(text):
+            datelines.append(match.group())
+            dateline_agencies.append(AGENCIES[match.group("agency").lower()])
+        text = _DATELINE.sub("", text)
+    plain = _PLAIN_DATELINE.search(text) if any(d in text for d in _DASHES) else None
+    if plain:
+        datelines.append(plain.group())
+    footers, footer_agencies = [], []
+    for line in text.split("\n"):
+        agency = _footer_agency(line)
+        if agency is not None:
+            footers.append(line)
+            footer_agencies.extend([agency] if agency else [])
+    return Furniture(
+        tuple(datelines),
+        dateline_agencies[0] if dateline_agencies else "",
+        tuple(footers),
+        footer_agencies[0] if footer_agencies else "",
+    )
