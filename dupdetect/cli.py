@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -15,22 +16,25 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .baseline import new_clusters, read_baseline
+from .baseline import write_baseline as save_baseline
 from .config import ScanConfig
-from .errors import DupdetectError
+from .configfile import find_pyproject, read_settings
+from .errors import ConfigError, DupdetectError
 from .evaluate import SWEEP_THRESHOLDS, evaluation_dict, read_gold, run_evaluation
-from .export import WRITERS
+from .export import WRITERS, write_github
 from .models import ScanResult
 from .pipeline import scan as run_scan
 from .render import evaluation_table, problem_lines, render_table, summary_line
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-FORMATS = ("table", "json", "jsonl", "csv")
+FORMATS = ("table", "json", "jsonl", "csv", "github")
 
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  the scan ran (duplicates or not, unless --check)
-  1  --check was given and near-duplicate clusters were found
-  2  usage error, missing path, or no readable article at all
+  1  --check was given and near-duplicate clusters were found (with --baseline: new ones)
+  2  usage error, bad config, missing path, or no readable article at all
 """
 
 
@@ -118,13 +122,66 @@ _SCAN_OPTIONS = [
         show_default=True,
         help="Skip files larger than this many bytes.",
     ),
+    *(
+        click.option(
+            f"--{field}-field",
+            type=str,
+            default=None,
+            help=f"Record field (JSON, JSON Lines, CSV; dotted for nested) holding the {field} "
+            f"[default: {hint}].",
+        )
+        for field, hint in (
+            ("id", "id, guid"),
+            ("text", "text, content, body, article, full_text"),
+            ("title", "title, headline"),
+            ("source", "source, site, publisher"),
+            ("date", "date, published, publishedAt"),
+        )
+    ),
 ]
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Eager callback: settings from --config or pyproject.toml become the option defaults."""
+    path = value or find_pyproject(ctx.params.get("paths") or ())
+    if path is None:
+        return value
+    known = {
+        opt[2:].replace("-", "_"): param.name
+        for param in ctx.command.params
+        for opt in param.opts
+        if opt.startswith("--") and param.name not in ("paths", "config")
+    }
+    try:
+        settings = read_settings(
+            path, known, section=value is None or path.name == "pyproject.toml"
+        )
+    except ConfigError as exc:
+        raise ScanFailed(str(exc)) from exc
+    ctx.default_map = {**(ctx.default_map or {}), **settings}
+    return path
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    is_eager=True,
+    expose_value=False,
+    callback=_load_config,
+    help="TOML file of settings [default: [tool.dupdetect] of the nearest pyproject.toml]. "
+    "Options given on the command line win.",
+)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, allow_dash=False)
+    "paths",
+    nargs=-1,
+    required=True,
+    is_eager=True,
+    type=click.Path(exists=True, path_type=Path, allow_dash=True),
 )
+@config_option
 @scan_settings
 @click.option(
     "-f",
@@ -144,6 +201,23 @@ _SCAN_OPTIONS = [
 @click.option(
     "--check", is_flag=True, help="Exit 1 when near-duplicate clusters are found (for CI)."
 )
+@click.option(
+    "--index",
+    help="A persistent index (FILE.sqlite or redis://host:port/db): cluster the new articles "
+    "together with the indexed ones; only clusters with a new article are reported.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Clusters already accepted (from --write-baseline): only others count as new.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write this run's clusters as a baseline file.",
+)
+@click.option("--explain", is_flag=True, help="Say how members differ from the representative.")
+@click.option("--passages", is_flag=True, help="Report reused passages instead of clusters.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary; errors only.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option(
@@ -159,6 +233,11 @@ def scan(
     output_format: str,
     output: Path | None,
     check: bool,
+    index: str | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    explain: bool,
+    passages: bool,
     quiet: bool,
     no_progress: bool,
     **settings: object,
@@ -185,17 +264,50 @@ def scan(
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
+        accepted = read_baseline(baseline) if baseline else None
         with _progress(errors, enabled=not (quiet or no_progress)) as progress:
-            result = run_scan(paths, config, progress=progress)
+            result = _run_scan(paths, config, progress, index)
+        if write_baseline:
+            save_baseline(result, write_baseline)
     except (DupdetectError, ValueError) as exc:
         raise ScanFailed(str(exc)) from exc
+    fresh = new_clusters(result.clusters, accepted)
     if not quiet:
         for line in problem_lines(result):
             errors.print(line, markup=False)
-    _write_output(result, output_format, output)
+    if output_format == "github":
+        with _open_output(output) as out:
+            write_github(replace(result, clusters=tuple(fresh)), out, str(_scan_root(paths)))
+    elif explain or passages:
+        with _open_output(output) as out:
+            write_explained(result, paths, config, output_format, out, passages=passages)
+    else:
+        _write_output(result, output_format, output)
     if not quiet:
-        errors.print(summary_line(result), markup=False)
-    click.get_current_context().exit(1 if check and result.clusters else 0)
+        new = f" {len(fresh)} new (not in the baseline)." if accepted is not None else ""
+        errors.print(summary_line(result) + new, markup=False)
+    click.get_current_context().exit(1 if check and fresh else 0)
+
+
+def _run_scan(
+    paths: tuple[Path, ...], config: ScanConfig, progress: object, index: str | None
+) -> ScanResult:
+    if not index:
+        return run_scan(paths, config, progress=progress)  # type: ignore[arg-type]
+    from .cli_index import opened_index  # cli_index imports this module
+
+    with opened_index(index) as store:
+        return run_scan(paths, config, progress=progress, index=store)  # type: ignore[arg-type]
+
+
+def _scan_root(paths: tuple[Path, ...]) -> Path:
+    """The folder document paths are relative to, as the user typed it (for annotations)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0]
+    try:
+        return Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
+    except ValueError:  # absolute and relative paths mixed
+        return Path(".")
 
 
 def _write_output(result: ScanResult, output_format: str, output: Path | None) -> None:
@@ -280,3 +392,14 @@ def evaluate(
         sys.stdout.write("\n")
     else:
         Console(highlight=False).print(evaluation_table(runs))
+
+
+# `dupdetect diff` and the output of `scan --explain` / `--passages` (issue 7): cli_diff.py.
+from .cli_diff import diff, write_explained  # noqa: E402
+
+cli.add_command(diff)
+
+# `dupdetect index add|query|stats|remove` (issue 5, persistent index) live in cli_index.py.
+from .cli_index import index_group  # noqa: E402
+
+cli.add_command(index_group)
