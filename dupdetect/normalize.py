@@ -44,7 +44,7 @@ _UNSPACED = (
     "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 )
 _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
-_UNSPACED_OR_WORD = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
+_UNSPACED_OR_WORD = re.compile(f"[{_UNSPACED}]|(?:(?![{_UNSPACED}])[\\w{_MARK_CLASS}])+")
 # Apostrophes are deleted, so "don't" and "don’t" both become "dont". Deleting one that is not
 # between two letters changes nothing: a neighbouring space or mark separates words anyway.
 _APOSTROPHE_MARKS = ("'", "\u2019", "\u02bc", "\u2018", "`", "\u00b4")
@@ -79,7 +79,7 @@ def tokenize(text: str) -> list[str]:
     if text.isascii():
         return _WORD.findall(text)
     if _HAS_UNSPACED.search(text):
-        return _UNSPACED_OR_WORD.findall(text)
+        return _UNSPACED_OR_WORD.findall(text.replace("_", " "))
     if _MARKS.isdisjoint(text):
         return _WORD.findall(text)
     return _WORD_WITH_MARKS.findall(text.replace("_", " "))

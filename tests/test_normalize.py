@@ -54,3 +54,9 @@ def test_word_bytes_are_the_words(text):
     from dupdetect.normalize import word_bytes
 
     assert [w.decode() for w in bytes(word_bytes(text)).split(b"\0") if w] == words(text)
+
+
+def test_marks_are_kept_alike_with_and_without_unspaced_scripts():
+    # Found by hypothesis: a lone combining macron (from NFKC of "¯") next to Khmer.
+    assert words("\u00af\r\u1780") == ["\u0304", "\u1780"]
+    assert words("\u00af x") == ["\u0304", "x"]
