@@ -2,10 +2,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from dupdetect.cli import cli
+
+# CI runs the same examples every time (HYPOTHESIS_PROFILE=ci in .ci/run), so a red build is
+# never a roll of the dice; local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
