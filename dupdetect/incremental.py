@@ -16,7 +16,6 @@ To cluster new documents together with what the index holds, use
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from dataclasses import dataclass
 from .boilerplate import remove_boilerplate
 from .config import ScanConfig
 from .errors import NoArticlesError
-from .models import Cluster, Member, Notice, PairScore, ScanResult, Skipped, Summary
-from .pipeline import Corpus, Progress, build_corpus
+from .models import Cluster, Notice, ScanResult, Skipped, Summary
+from .pipeline import Corpus, Progress, build_corpus, cluster_of, make_member
 from .store.base import IndexStore
 from .store.lookup import Match, find_matches, open_params, stored_documents
 from .workers import DocumentInfo, ShingleItem, shingle_inputs
@@ -175,33 +174,13 @@ def index_stats(store: IndexStore) -> dict[str, object]:
 
 def _query_cluster(info: DocumentInfo, found: list[Match]) -> Cluster:
     """A new document (representative) and the indexed documents it matches, by id."""
-    members = [_member(info, None)]
-    members += [_member(m.document.info, m.score) for m in sorted(found, key=_match_id)]
-    digest = hashlib.sha1("\n".join(sorted(m.id for m in members)).encode()).hexdigest()[:12]
-    return Cluster(id=f"c{digest}", representative=info.id, members=tuple(members), wire=info.wire)
+    members = [make_member(info, None)]
+    members += [make_member(m.document.info, m.score) for m in sorted(found, key=_match_id)]
+    return cluster_of(members)
 
 
 def _match_id(match: Match) -> str:
     return match.document.info.id
-
-
-def _member(info: DocumentInfo, pair: PairScore | None) -> Member:
-    """``pair`` is (new document, indexed document), as a scan scores (representative, member)."""
-    scored = pair or PairScore(1.0, 1.0, 1.0)
-    return Member(
-        id=info.id,
-        path=info.path,
-        title=info.title,
-        source=info.source,
-        url=info.url,
-        date=info.date,
-        wire=info.wire,
-        similarity=scored.jaccard,
-        containment=scored.containment,
-        contained_in_representative=scored.containment_ba,
-        representative_contained=scored.containment_ab,
-        is_representative=pair is None,
-    )
 
 
 def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[Corpus]:

@@ -175,9 +175,15 @@ def _date_key(value: str) -> tuple[int, str]:
 def make_cluster(group: Group, infos: list[DocumentInfo], boilerplate: list[float]) -> Cluster:
     """A reportable Cluster: representative first, then members by id."""
     rep = group.representative
-    members = [_member(infos[rep], None, boilerplate[rep])]
+    members = [make_member(infos[rep], None, boilerplate[rep])]
     for row, pair in sorted(group.members, key=lambda m: infos[m[0]].id):
-        members.append(_member(infos[row], pair, boilerplate[row]))
+        members.append(make_member(infos[row], pair, boilerplate[row]))
+    return cluster_of(members)
+
+
+def cluster_of(members: list[Member]) -> Cluster:
+    """A Cluster of ``members`` (representative first): id from the sorted member ids, and
+    the agency most members name as its ``wire``."""
     ids = sorted(m.id for m in members)
     digest = hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:12]
     wires = Counter(m.wire for m in members if m.wire)
@@ -185,7 +191,9 @@ def make_cluster(group: Group, infos: list[DocumentInfo], boilerplate: list[floa
     return Cluster(id=f"c{digest}", representative=members[0].id, members=tuple(members), wire=wire)
 
 
-def _member(info: DocumentInfo, pair: PairScore | None, boilerplate: float) -> Member:
+def make_member(info: DocumentInfo, pair: PairScore | None, boilerplate: float = 0.0) -> Member:
+    """A cluster member; ``pair`` is ``score(representative, member)``, None for the
+    representative itself."""
     scored = pair or PairScore(1.0, 1.0, 1.0)
     return Member(
         id=info.id,
