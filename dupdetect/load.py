@@ -210,50 +210,58 @@ def _is_stdin(path: str | os.PathLike[str]) -> bool:
 
 
 def _walk(root: Path, base: Path, follow_symlinks: bool) -> Iterator[InputFile | Skipped]:
-    """Sorted recursive walk; reports symlinks it does not follow and symlink loops."""
+    """Sorted recursive walk; reports symlinks it does not follow and symlink loops.
+
+    Ids are built by appending names to the folder's own relative path, not by a ``relpath``
+    per file (which cost a quarter of a millisecond per file in the main process).
+    """
     seen: set[str] = set()
-    stack = [root]
+    top = _rel(root, base)
+    stack = [(os.fspath(root), "" if top == "." else f"{top}/")]
     while stack:
-        directory = stack.pop()
+        directory, prefix = stack.pop()
         real = os.path.realpath(directory)
         if real in seen:
-            yield Skipped(_rel(directory, base), "symlink loop (directory already visited)")
+            yield Skipped(prefix.rstrip("/"), "symlink loop (directory already visited)")
             continue
         seen.add(real)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            yield Skipped(_rel(directory, base), f"cannot list directory: {exc.strerror or exc}")
+            yield Skipped(
+                prefix.rstrip("/") or ".", f"cannot list directory: {exc.strerror or exc}"
+            )
             continue
         subdirs = []
         for entry in entries:
+            rel = prefix + entry.name
             if entry.name.startswith("."):
-                yield Skipped(_rel(Path(entry.path), base), "hidden (name starts with '.')")
+                yield Skipped(rel, "hidden (name starts with '.')")
                 continue
-            found = _classify(entry, base, follow_symlinks)
-            if isinstance(found, Path):
-                subdirs.append(found)
-            elif found is not None:
+            found = _classify(entry, rel, follow_symlinks)
+            if found is None:
+                subdirs.append((entry.path, rel + "/"))
+            else:
                 yield found
         stack.extend(reversed(subdirs))
 
 
 def _classify(
-    entry: os.DirEntry[str], base: Path, follow_symlinks: bool
-) -> Path | InputFile | Skipped | None:
-    path = Path(entry.path)
+    entry: os.DirEntry[str], rel: str, follow_symlinks: bool
+) -> InputFile | Skipped | None:
+    """An InputFile, a Skipped with the reason, or None for a directory to walk into."""
     try:
         if entry.is_symlink() and not follow_symlinks:
-            return Skipped(_rel(path, base), "symbolic link not followed (use --follow-symlinks)")
+            return Skipped(rel, "symbolic link not followed (use --follow-symlinks)")
         if entry.is_dir(follow_symlinks=follow_symlinks):
-            return path
+            return None
         if entry.is_file(follow_symlinks=follow_symlinks):
-            return InputFile(path, _rel(path, base))
+            return InputFile(Path(entry.path), rel)
     except OSError as exc:
-        return Skipped(_rel(path, base), f"cannot stat: {exc.strerror or exc}")
+        return Skipped(rel, f"cannot stat: {exc.strerror or exc}")
     if entry.is_symlink():
-        return Skipped(_rel(path, base), "broken symbolic link")
-    return Skipped(_rel(path, base), "not a regular file")
+        return Skipped(rel, "broken symbolic link")
+    return Skipped(rel, "not a regular file")
 
 
 def _common_base(roots: list[Path]) -> Path:
