@@ -39,6 +39,7 @@ class Corpus:
     skipped: list[Skipped] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     boilerplate: list[float] = field(default_factory=list)
+    signatures: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def scan(
@@ -69,7 +70,7 @@ def scan(
         )
     fresh = include_indexed(corpus, index, config) if index is not None else None
     report("signing", 0, len(corpus.infos))
-    signatures = Signer(config.num_perm, config.seed).sign(corpus.shingle_sets)
+    signatures = sign_corpus(corpus, config)
     report("signing", len(corpus.infos), len(corpus.infos))
     bands, rows = lsh_params(config.effective_lsh_threshold, config.num_perm)
     candidates = merge_candidates(
@@ -130,9 +131,27 @@ def build_corpus(items: Iterable[ShingleItem], report: Progress) -> Corpus:
     for doc_id in sorted(rows):
         corpus.infos.append(rows[doc_id].info)
         corpus.shingle_sets.append(rows[doc_id].shingles)
+        if rows[doc_id].signature is not None:
+            corpus.signatures[doc_id] = rows[doc_id].signature
     corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
     corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
     return corpus
+
+
+def sign_corpus(corpus: Corpus, config: ScanConfig) -> np.ndarray:
+    """The signature matrix, one row per document: signatures the workers made are reused
+    unless boilerplate removal changed the document's shingle set; the rest are made here."""
+    shares = corpus.boilerplate or [0.0] * len(corpus.infos)
+    made = corpus.signatures
+    todo = [i for i, info in enumerate(corpus.infos) if shares[i] > 0 or info.id not in made]
+    matrix = np.empty((len(corpus.infos), config.num_perm), dtype=np.uint32)
+    for row, info in enumerate(corpus.infos):
+        if shares[row] == 0 and info.id in made:
+            matrix[row] = made[info.id]
+    if todo:
+        signer = Signer(config.num_perm, config.seed)
+        matrix[todo] = signer.sign([corpus.shingle_sets[i] for i in todo])
+    return matrix
 
 
 def _add_document(doc: Shingled, rows: dict[str, Shingled], corpus: Corpus) -> None:

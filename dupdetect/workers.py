@@ -13,7 +13,8 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import islice
 
 import numpy as np
@@ -23,6 +24,7 @@ from .load import InputFile, ReadOptions, iter_input_files, read_file
 from .models import Document, Notice, Skipped
 from .normalize import word_bytes
 from .shingle import hash_word_bytes, shingle_hashes
+from .sign import Signer
 from .wire import WireCleaned, strip_wire
 
 #: Files per task sent to a worker: large enough to amortize pickling, small enough to balance.
@@ -57,6 +59,7 @@ class Shingled:
     info: DocumentInfo
     line: int | None
     shingles: np.ndarray | None
+    signature: np.ndarray | None = None
 
 
 ShingleItem = Shingled | Skipped | Notice
@@ -86,8 +89,29 @@ def shingle_inputs(
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
-    """Worker task: read and shingle a chunk of walk entries (Skipped ones pass through)."""
-    return [item for entry in entries for item in _process_entry(entry, config)]
+    """Worker task: read, shingle and sign a chunk of walk entries (Skipped ones pass through).
+
+    Signing here, one batch per chunk, takes it off the main process; the pipeline re-signs
+    only documents whose shingle set boilerplate removal changes afterwards.
+    """
+    items = [item for entry in entries for item in _process_entry(entry, config)]
+    rows = [
+        i
+        for i, item in enumerate(items)
+        if isinstance(item, Shingled) and item.shingles is not None
+    ]
+    if rows:
+        sets = [items[i].shingles for i in rows]  # type: ignore[union-attr]
+        for row, signature in zip(
+            rows, _signer(config.num_perm, config.seed).sign(sets), strict=True
+        ):
+            items[row] = replace(items[row], signature=signature)  # type: ignore[type-var]
+    return items
+
+
+@lru_cache(maxsize=4)
+def _signer(num_perm: int, seed: int) -> Signer:
+    return Signer(num_perm, seed)
 
 
 def _process_entry(entry: InputFile | Skipped, config: ScanConfig) -> Iterator[ShingleItem]:

@@ -81,3 +81,29 @@ def test_jobs_is_validated_and_left_out_of_reported_settings():
 def test_jobs_option_rejects_zero(invoke):
     result = invoke(["scan", FIXTURES / "articles", "--jobs", "0"], exit_code=2)
     assert "--jobs" in result.stderr
+
+
+def test_signatures_made_in_workers_are_redone_after_boilerplate_removal(tmp_path, monkeypatch):
+    # Six pages of one site share chrome (removed as boilerplate, so their sets change after
+    # the workers signed them); one is a copy of a wire story. Every --jobs value must agree.
+    chrome = " ".join(f"nav{i}" for i in range(40))
+    story = " ".join(f"story{i}" for i in range(150))
+    records = [{"id": "wire", "source": "wire.example", "text": story}]
+    records += [
+        {
+            "id": f"p{i}",
+            "source": "site.example",
+            "text": f"{chrome} " + " ".join(f"w{i}x{j}" for j in range(30)),
+        }
+        for i in range(5)
+    ]
+    records.append({"id": "copy", "source": "site.example", "text": f"{chrome} {story}"})
+    for i, record in enumerate(records):
+        (tmp_path / f"{i}.jsonl").write_text(json.dumps(record), encoding="utf-8")
+    monkeypatch.setattr(workers, "CHUNK_FILES", 2)
+    outputs = set()
+    for jobs in (1, 2):
+        result = scan([tmp_path], ScanConfig(jobs=jobs))
+        outputs.add(json.dumps([[m.id, m.similarity] for c in result.clusters for m in c.members]))
+    assert len(outputs) == 1
+    assert '"copy"' in outputs.pop()
