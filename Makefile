@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install scan test lint bench corpus golden clean
+.PHONY: install scan test lint bench bench-formats corpus golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## time dupdetect vs naive datasketch on 10k synthetic docs; appends BENCHMARKS.md
 	$(BIN)/python bench/bench.py
+
+bench-formats: $(STAMP)  ## same 1,000 articles as plain text and as every input format: clusters + reading cost; appends BENCHMARKS.md
+	$(BIN)/python bench/bench_formats.py
 
 corpus: $(STAMP)  ## write the 10k-document synthetic corpus to data/corpus-10k (once)
 	$(BIN)/python scripts/make_corpus.py data/corpus-10k --docs 10000
