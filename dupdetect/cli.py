@@ -2,175 +2,42 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .baseline import new_clusters, read_baseline
 from .baseline import write_baseline as save_baseline
+from .cli_common import (
+    CONTEXT_SETTINGS,
+    EXIT_CODES_HELP,
+    FORMATS,
+    ScanFailed,
+    config_option,
+    open_output,
+    progress_bars,
+    scan_settings,
+    write_output,
+)
 from .config import ScanConfig
-from .configfile import find_pyproject, read_settings
-from .errors import ConfigError, DupdetectError
+from .errors import DupdetectError
 from .evaluate import SWEEP_THRESHOLDS, evaluation_dict, read_gold, run_evaluation
-from .export import WRITERS, write_github
+from .export import write_github
 from .models import ScanResult
 from .pipeline import scan as run_scan
-from .render import evaluation_table, problem_lines, render_table, summary_line
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-FORMATS = ("table", "json", "jsonl", "csv", "github")
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  the scan ran (duplicates or not, unless --check)
-  1  --check was given and near-duplicate clusters were found (with --baseline: new ones)
-  2  usage error, bad config, missing path, or no readable article at all
-"""
-
-
-class ScanFailed(click.ClickException):
-    """A library error shown as a one-line message; exit code 2, never 1 (1 means duplicates)."""
-
-    exit_code = 2
+from .render import evaluation_table, problem_lines, summary_line
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="dupdetect")
 def cli() -> None:
     """Find near-duplicate news articles: wire copies, republished stories, teasers."""
-
-
-def scan_settings(command: Callable[..., None]) -> Callable[..., None]:
-    """The options that become ScanConfig fields, shared by every command that scans."""
-    for option in reversed(_SCAN_OPTIONS):
-        command = option(command)
-    return command
-
-
-_SCAN_OPTIONS = [
-    click.option(
-        "--threshold",
-        type=click.FloatRange(0, 1),
-        default=ScanConfig.threshold,
-        show_default=True,
-        help="Minimum exact Jaccard similarity of two articles' word shingles.",
-    ),
-    click.option(
-        "--containment",
-        type=click.FloatRange(0, 1.1),
-        default=ScanConfig.containment,
-        show_default=True,
-        help="Minimum share of the shorter article's shingles found in the longer one "
-        "(teasers, trimmed or wrapped copies). 1.1 turns it off.",
-    ),
-    click.option(
-        "--shingle-size",
-        type=click.IntRange(1, 8),
-        default=ScanConfig.shingle_size,
-        show_default=True,
-        help="Words per shingle.",
-    ),
-    click.option(
-        "--num-perm",
-        type=click.IntRange(4, 1024),
-        default=ScanConfig.num_perm,
-        show_default=True,
-        help="MinHash permutations.",
-    ),
-    click.option(
-        "--seed",
-        type=int,
-        default=ScanConfig.seed,
-        show_default=True,
-        help="MinHash permutation seed.",
-    ),
-    click.option(
-        "--lsh-threshold",
-        type=click.FloatRange(0.01, 1),
-        default=None,
-        help="Jaccard level the LSH bands are tuned for [default: 0.8 x threshold].",
-    ),
-    click.option(
-        "--boilerplate-min-docs",
-        type=click.IntRange(0),
-        default=ScanConfig.boilerplate_min_docs,
-        show_default=True,
-        help="Shingles found in this many articles of one source are site boilerplate "
-        "and do not count (0 = off).",
-    ),
-    click.option(
-        "--strip-wire/--keep-wire",
-        default=True,
-        show_default=True,
-        help="Remove agency datelines, credit lines and footers before comparing.",
-    ),
-    click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking."),
-    click.option(
-        "--max-file-size",
-        type=click.IntRange(1),
-        default=ScanConfig.max_file_size,
-        show_default=True,
-        help="Skip files larger than this many bytes.",
-    ),
-    *(
-        click.option(
-            f"--{field}-field",
-            type=str,
-            default=None,
-            help=f"Record field (JSON, JSON Lines, CSV; dotted for nested) holding the {field} "
-            f"[default: {hint}].",
-        )
-        for field, hint in (
-            ("id", "id, guid"),
-            ("text", "text, content, body, article, full_text"),
-            ("title", "title, headline"),
-            ("source", "source, site, publisher"),
-            ("date", "date, published, publishedAt"),
-        )
-    ),
-]
-
-
-def _load_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """Eager callback: settings from --config or pyproject.toml become the option defaults."""
-    path = value or find_pyproject(ctx.params.get("paths") or ())
-    if path is None:
-        return value
-    known = {
-        opt[2:].replace("-", "_"): param.name
-        for param in ctx.command.params
-        for opt in param.opts
-        if opt.startswith("--") and param.name not in ("paths", "config")
-    }
-    try:
-        settings = read_settings(
-            path, known, section=value is None or path.name == "pyproject.toml"
-        )
-    except ConfigError as exc:
-        raise ScanFailed(str(exc)) from exc
-    ctx.default_map = {**(ctx.default_map or {}), **settings}
-    return path
-
-
-config_option = click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    is_eager=True,
-    expose_value=False,
-    callback=_load_config,
-    help="TOML file of settings [default: [tool.dupdetect] of the nearest pyproject.toml]. "
-    "Options given on the command line win.",
-)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -244,8 +111,10 @@ def scan(
 ) -> None:
     """Cluster the near-duplicate articles in PATHS (directories or files).
 
-    Reads .txt and .md files (first non-empty line = title) and .jsonl files (one article per
-    line: "id", "text", optional "title", "source", "url", "date"), directories recursively.
+    Directories are read recursively. Plain text (.txt, .md: first non-empty line = title),
+    JSON Lines, JSON arrays and CSV (fields "id", "text", "title", "source", "url", "date",
+    or see --text-field ...), HTML pages, RSS/Atom feeds and WARC crawls, also compressed
+    (.gz, .bz2, .xz, .zst); "-" reads JSON Lines from standard input.
 
     \b
     Scores, always computed exactly on the articles' word shingles:
@@ -265,7 +134,7 @@ def scan(
     try:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
         accepted = read_baseline(baseline) if baseline else None
-        with _progress(errors, enabled=not (quiet or no_progress)) as progress:
+        with progress_bars(errors, enabled=not (quiet or no_progress)) as progress:
             result = _run_scan(paths, config, progress, index)
         if write_baseline:
             save_baseline(result, write_baseline)
@@ -276,13 +145,13 @@ def scan(
         for line in problem_lines(result):
             errors.print(line, markup=False)
     if output_format == "github":
-        with _open_output(output) as out:
+        with open_output(output) as out:
             write_github(replace(result, clusters=tuple(fresh)), out, str(_scan_root(paths)))
     elif explain or passages:
-        with _open_output(output) as out:
+        with open_output(output) as out:
             write_explained(result, paths, config, output_format, out, passages=passages)
     else:
-        _write_output(result, output_format, output)
+        write_output(result, output_format, output)
     if not quiet:
         new = f" {len(fresh)} new (not in the baseline)." if accepted is not None else ""
         errors.print(summary_line(result) + new, markup=False)
@@ -308,51 +177,6 @@ def _scan_root(paths: tuple[Path, ...]) -> Path:
         return Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
     except ValueError:  # absolute and relative paths mixed
         return Path(".")
-
-
-def _write_output(result: ScanResult, output_format: str, output: Path | None) -> None:
-    with _open_output(output) as out:
-        if output_format == "table":
-            render_table(result, Console(file=out, highlight=False, soft_wrap=False))
-        else:
-            WRITERS[output_format](result, out)
-
-
-@contextlib.contextmanager
-def _open_output(output: Path | None) -> Iterator[IO[str]]:
-    if output is None:
-        yield sys.stdout
-        return
-    try:
-        with output.open("w", encoding="utf-8", newline="") as out:
-            yield out
-    except OSError as exc:
-        raise ScanFailed(f"cannot write {output}: {exc.strerror or exc}") from exc
-
-
-@contextlib.contextmanager
-def _progress(console: Console, enabled: bool) -> Iterator[object]:
-    """A progress callback drawing rich bars on stderr; a no-op when off or not a terminal."""
-    if not enabled or not console.is_terminal:
-        yield None
-        return
-    bars = Progress(
-        TextColumn("{task.description:>10}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def update(stage: str, done: int, total: int | None) -> None:
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(stage, total=total)
-        bars.update(tasks[stage], completed=done, total=total)
-
-    with bars:
-        yield update
 
 
 @cli.command(

@@ -18,7 +18,14 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .cli import CONTEXT_SETTINGS, FORMATS, ScanFailed, _progress, _write_output, scan_settings
+from .cli_common import (
+    CONTEXT_SETTINGS,
+    FORMATS,
+    ScanFailed,
+    progress_bars,
+    scan_settings,
+    write_output,
+)
 from .config import ScanConfig
 from .errors import DupdetectError
 from .incremental import add_documents, index_stats, query_documents, remove_documents
@@ -94,7 +101,7 @@ def add(paths: tuple[Path, ...], target: str, quiet: bool, **settings: object) -
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     with opened_index(target, create=True) as store:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
-        with _progress(errors, enabled=not quiet) as progress:
+        with progress_bars(errors, enabled=not quiet) as progress:
             report = add_documents(paths, store, config, progress=progress)  # type: ignore[arg-type]
     if quiet:
         return
@@ -147,12 +154,12 @@ def query(
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     with opened_index(target) as store:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
-        with _progress(errors, enabled=not quiet) as progress:
+        with progress_bars(errors, enabled=not quiet) as progress:
             result = query_documents(paths, store, config, progress=progress)  # type: ignore[arg-type]
     if not quiet:
         for line in problem_lines(result):
             errors.print(line, markup=False)
-    _write_output(result, output_format, output)
+    write_output(result, output_format, output)
     if not quiet:
         s = result.summary
         errors.print(
