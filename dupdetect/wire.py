@@ -103,6 +103,9 @@ def strip_wire(text: str) -> WireCleaned:
         text = _DATELINE.sub(drop_dateline, text)
     if any(dash in text for dash in _DASHES):
         text = _PLAIN_DATELINE.sub("", text, count=1)
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _FOOTER_HINTS):  # most texts: no line to test
+        return WireCleaned(text, agencies[0] if agencies else "")
     kept = []
     for line in text.split("\n"):
         footer = _footer_agency(line)
