@@ -17,10 +17,10 @@ from .baseline import write_baseline as save_baseline
 from .cli_common import (
     CONTEXT_SETTINGS,
     EXIT_CODES_HELP,
-    FORMATS,
     ScanFailed,
     config_option,
     open_output,
+    output_options,
     progress_bars,
     scan_settings,
     write_output,
@@ -50,21 +50,7 @@ def cli() -> None:
 )
 @config_option
 @scan_settings
-@click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the output to this file instead of stdout.",
-)
+@output_options
 @click.option(
     "--check", is_flag=True, help="Exit 1 when near-duplicate clusters are found (for CI)."
 )

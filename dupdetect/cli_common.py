@@ -36,6 +36,25 @@ class ScanFailed(click.ClickException):
     exit_code = 2
 
 
+def output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``-f/--format`` and ``-o/--output``, shared by the commands that print clusters."""
+    command = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help="Write the output to this file instead of stdout.",
+    )(command)
+    return click.option(
+        "-f",
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(command)
+
+
 def scan_settings(command: Callable[..., None]) -> Callable[..., None]:
     """The options that become ScanConfig fields, shared by every command that scans."""
     for option in reversed(_SCAN_OPTIONS):

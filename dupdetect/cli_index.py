@@ -20,8 +20,8 @@ from rich.console import Console
 
 from .cli_common import (
     CONTEXT_SETTINGS,
-    FORMATS,
     ScanFailed,
+    output_options,
     progress_bars,
     scan_settings,
     write_output,
@@ -121,20 +121,7 @@ def add(paths: tuple[Path, ...], target: str, quiet: bool, **settings: object) -
 @_paths
 @index_option
 @scan_settings
-@click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the output to this file instead of stdout.",
-)
+@output_options
 @_jobs
 @_quiet
 def query(

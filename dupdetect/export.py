@@ -115,7 +115,6 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}
 
 
 def write_github(result: ScanResult, out: IO[str], root: str = "") -> None:
@@ -144,3 +143,6 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv, "github": write_github}

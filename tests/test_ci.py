@@ -101,3 +101,12 @@ def test_pyproject_unknown_key_suggests(invoke, tmp_path):
     )
     result = invoke(["scan", folder], exit_code=2)
     assert "unknown setting 'shingle_sise' (did you mean 'shingle-size'?)" in result.stderr
+
+
+def test_every_format_works_for_index_query(invoke, dups, tmp_path):
+    index = tmp_path / "index.sqlite"
+    invoke(["index", "add", dups, "--index", index, "-q"])
+    for fmt in ("table", "json", "jsonl", "csv", "github"):
+        result = invoke(["index", "query", dups, "--index", index, "-f", fmt, "-q"])
+        assert result.stdout, fmt
+    assert result.stdout.startswith("::warning file=")
