@@ -58,7 +58,12 @@ for extra in (REPO_ROOT, REPO_ROOT / "scripts", BENCH_DIR):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from make_format_fixtures import escape, html_escaped, html_page  # noqa: E402
+from make_format_fixtures import (  # noqa: E402
+    escape,
+    html_escaped,
+    html_page,
+    write_warc_record,
+)
 
 from bench import machine  # noqa: E402
 from dupdetect import ScanConfig, ScanResult, scan  # noqa: E402
@@ -266,23 +271,9 @@ def write_warc(folder: Path, members: list[SynthArticle]) -> dict[str, str]:
         writer = WARCWriter(buffer, gzip=True)
 
         def put(uri: str, kind: str, payload: bytes, http=None, writer=writer) -> None:  # noqa: ANN001
-            # a length keeps warcio from spooling the payload to a temp file it never closes
             nonlocal serial
             serial += 1
-            headers = {
-                "WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{serial:012d}>",
-                "WARC-Date": "2024-03-07T12:00:00Z",
-            }
-            writer.write_record(
-                writer.create_warc_record(
-                    uri,
-                    kind,
-                    payload=io.BytesIO(payload),
-                    length=len(payload),
-                    http_headers=http,
-                    warc_headers_dict=headers,
-                )
-            )
+            write_warc_record(writer, serial, uri, kind, payload, http)
 
         for a in chunk:
             request = f"GET /{plain_id(a)} HTTP/1.1\r\nHost: bench.example\r\n\r\n"

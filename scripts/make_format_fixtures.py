@@ -122,6 +122,28 @@ def story(paragraphs: list[str], ending: str) -> str:
     return "\n\n".join([*paragraphs, ending])
 
 
+def write_warc_record(writer, serial: int, uri: str, kind: str, payload: bytes, http=None) -> None:
+    """One WARC record with a fixed id and date, so the files are the same on every run.
+
+    Passing the length keeps warcio from spooling the payload to a temporary file it never
+    closes.
+    """
+    headers = {
+        "WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{serial:012d}>",
+        "WARC-Date": "2024-03-07T12:00:00Z",
+    }
+    writer.write_record(
+        writer.create_warc_record(
+            uri,
+            kind,
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            http_headers=http,
+            warc_headers_dict=headers,
+        )
+    )
+
+
 def html_page(title: str, body: str, site: str = "Gull Bay Courier") -> str:
     paragraphs = "\n".join(f"<p>{p}</p>" for p in body.split("\n\n"))
     return PAGE.format(title=title, paragraphs=paragraphs).replace("Gull Bay Courier", site)
@@ -296,19 +318,7 @@ class Fixtures:
         def record(uri, kind, payload, http=None):
             nonlocal serial
             serial += 1
-            headers = {
-                "WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{serial:012d}>",
-                "WARC-Date": "2024-03-07T12:00:00Z",
-            }
-            writer.write_record(
-                writer.create_warc_record(
-                    uri,
-                    kind,
-                    payload=io.BytesIO(payload),
-                    http_headers=http,
-                    warc_headers_dict=headers,
-                )
-            )
+            write_warc_record(writer, serial, uri, kind, payload, http)
 
         for uri, title, body, plain in pages:
             html = html_page(title, body, site="Bayside Bulletin").encode("utf-8")
