@@ -19,6 +19,7 @@ from .cli_common import (
     EXIT_CODES_HELP,
     ScanFailed,
     config_option,
+    jobs_option,
     open_output,
     output_options,
     progress_bars,
@@ -73,14 +74,7 @@ def cli() -> None:
 @click.option("--passages", is_flag=True, help="Report reused passages instead of clusters.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary; errors only.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1),
-    default=os.cpu_count() or 1,
-    show_default="number of CPUs",
-    help="Worker processes reading and shingling files (1 = none; results are identical).",
-)
+@jobs_option
 def scan(
     paths: tuple[Path, ...],
     output_format: str,

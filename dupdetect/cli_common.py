@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,16 @@ class ScanFailed(click.ClickException):
     """A library error shown as a one-line message; exit code 2, never 1 (1 means duplicates)."""
 
     exit_code = 2
+
+
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=os.cpu_count() or 1,
+    show_default="number of CPUs",
+    help="Worker processes reading and shingling files (1 = none; results are identical).",
+)
 
 
 def output_options(command: Callable[..., None]) -> Callable[..., None]:

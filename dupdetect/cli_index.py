@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.console import Console
 from .cli_common import (
     CONTEXT_SETTINGS,
     ScanFailed,
+    jobs_option,
     output_options,
     progress_bars,
     scan_settings,
@@ -64,14 +64,6 @@ def opened_index(target: str, *, create: bool = False) -> Iterator[IndexStore]:
         store.close()
 
 
-_jobs = click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1),
-    default=os.cpu_count() or 1,
-    show_default="number of CPUs",
-    help="Worker processes reading and shingling files.",
-)
 _quiet = click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 _paths = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, allow_dash=True)
@@ -94,7 +86,7 @@ def index_group() -> None:
 @_paths
 @index_option
 @scan_settings
-@_jobs
+@jobs_option
 @_quiet
 def add(paths: tuple[Path, ...], target: str, quiet: bool, **settings: object) -> None:
     """Add the articles in PATHS to the index (same id and content: no-op; new content: replace)."""
@@ -122,7 +114,7 @@ def add(paths: tuple[Path, ...], target: str, quiet: bool, **settings: object) -
 @index_option
 @scan_settings
 @output_options
-@_jobs
+@jobs_option
 @_quiet
 def query(
     paths: tuple[Path, ...],

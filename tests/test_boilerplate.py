@@ -28,7 +28,8 @@ def test_site_chrome_does_not_make_different_stories_match(tmp_path):
     assert scan([tmp_path], ScanConfig(boilerplate_min_docs=0)).clusters != ()
 
 
-def test_a_wrapped_copy_still_matches_its_original(tmp_path):
+def _write_wrapped_copy(folder):
+    """A wire story, five pages of one site, and the story copied into that site's chrome."""
     story = _story(99, 120)
     records = [{"id": "wire", "source": "wire.example", "text": story}]
     records += [
@@ -36,9 +37,11 @@ def test_a_wrapped_copy_still_matches_its_original(tmp_path):
         for i in range(5)
     ]
     records.append({"id": "copy", "source": "gazette.example", "text": NAV + story + " " + NAV})
-    (tmp_path / "feed.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
-    )
+    (folder / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+
+
+def test_a_wrapped_copy_still_matches_its_original(tmp_path):
+    _write_wrapped_copy(tmp_path)
     (cluster,) = scan([tmp_path]).clusters
     assert sorted(m.id for m in cluster.members) == ["copy", "wire"]
     with_chrome = scan([tmp_path], ScanConfig(boilerplate_min_docs=0)).clusters[0]
@@ -60,16 +63,7 @@ def test_unknown_source_is_left_alone():
 
 
 def test_json_reports_the_share_treated_as_boilerplate(tmp_path):
-    story = _story(99, 120)
-    records = [{"id": "wire", "source": "wire.example", "text": story}]
-    records += [
-        {"id": f"p{i}", "source": "gazette.example", "text": NAV + _story(i) + " " + NAV}
-        for i in range(5)
-    ]
-    records.append({"id": "copy", "source": "gazette.example", "text": NAV + story + " " + NAV})
-    (tmp_path / "feed.jsonl").write_text(
-        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
-    )
+    _write_wrapped_copy(tmp_path)
     (cluster,) = scan([tmp_path]).clusters
     shares = {m.id: m.boilerplate for m in cluster.members}
     assert shares["wire"] == 0.0
