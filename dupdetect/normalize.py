@@ -99,6 +99,11 @@ _ASCII_WORD_BYTES = bytes.maketrans(
     bytes(range(256)),
     bytes(c if chr(c).isascii() and chr(c).isalnum() else 0 for c in range(256)),
 )
+# The same for UTF-8 bytes of a text whose non-ASCII characters are all letters or marks.
+_UTF8_WORD_BYTES = bytes.maketrans(
+    bytes(range(256)),
+    bytes(c if c >= 0x80 or chr(c).isalnum() else 0 for c in range(256)),
+)
 # Non-ASCII punctuation common in English news; replaced by spaces, most texts become ASCII.
 _COMMON_PUNCTUATION = ("\u2014", "\u2013", "\u201c", "\u201d", "\u00ab", "\u00bb", "\u2022")
 
@@ -118,6 +123,14 @@ def word_bytes(text: str) -> np.ndarray:
             folded = folded.replace(mark, " ")
     if folded.isascii():
         data = folded.encode("ascii").translate(_ASCII_WORD_BYTES)
-    else:
+    elif _HAS_UNSPACED.search(folded):
         data = "\x00".join(tokenize(folded)).encode("utf-8")
+    else:
+        # Spaced scripts: a character breaks words unless it is a letter, digit or mark
+        # (tokenize's rule). Blank the few distinct non-ASCII breakers, then the bytes of
+        # ASCII breakers become zeros and every byte of a multi-byte character is kept.
+        for char in {c for c in set(folded) if not c.isascii()}:
+            if not (char.isalnum() or char in _MARKS):
+                folded = folded.replace(char, " ")
+        data = folded.encode("utf-8").translate(_UTF8_WORD_BYTES)
     return np.frombuffer(data, dtype=np.uint8)

@@ -11,6 +11,11 @@ import numpy as np
 
 from .hashing import MULTIPLIERS, fmix64
 
+try:  # the C loops (setup.py); the numpy code below is the reference and the fallback
+    from . import _speedups
+except ImportError:  # pragma: no cover - only without a compiler at install time
+    _speedups = None
+
 MAX_SHINGLE_SIZE = len(MULTIPLIERS)
 EMPTY = np.empty(0, dtype=np.uint64)
 
@@ -47,6 +52,15 @@ def word_hashes(words: list[str]) -> np.ndarray:
 
 def hash_word_bytes(data: np.ndarray) -> np.ndarray:
     """One 64-bit hash per word of a buffer of UTF-8 words separated by runs of zero bytes."""
+    if _speedups is not None:
+        return np.frombuffer(
+            _speedups.hash_words(np.ascontiguousarray(data, dtype=np.uint8)), dtype=np.uint64
+        )
+    return hash_word_bytes_numpy(data)
+
+
+def hash_word_bytes_numpy(data: np.ndarray) -> np.ndarray:
+    """``hash_word_bytes`` in numpy: the reference for the C version, and its fallback."""
     is_word = data != 0
     edges = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -78,6 +92,14 @@ def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
     """
     if not 1 <= size <= MAX_SHINGLE_SIZE:
         raise ValueError(f"shingle size must be between 1 and {MAX_SHINGLE_SIZE}, got {size}")
+    if _speedups is not None:
+        hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+        return np.frombuffer(_speedups.shingle(hashes, size), dtype=np.uint64)
+    return shingle_hashes_numpy(hashes, size)
+
+
+def shingle_hashes_numpy(hashes: np.ndarray, size: int) -> np.ndarray:
+    """``shingle_hashes`` in numpy: the reference for the C version, and its fallback."""
     count = hashes.size
     if count == 0:
         return EMPTY

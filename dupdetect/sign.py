@@ -1,6 +1,6 @@
 """Stage 4, sign: shingle-hash sets to MinHash signatures, many documents at once.
 
-The signatures are datasketch's: the same ``affine32`` permutations (taken from a
+The signatures are datasketch's: the same ``affine32`` permutations (drawn as by a
 ``datasketch.MinHash`` with the same ``num_perm`` and ``seed``), the same MurmurHash3
 pre-mix, fed with each 64-bit shingle hash folded to 32 bits. Computing them as one numpy
 operation per batch instead of a ``MinHash.update`` per shingle gives identical values
@@ -14,6 +14,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+try:  # the C MinHash loop (setup.py); the numpy batch code below is the reference and fallback
+    from . import _speedups
+except ImportError:  # pragma: no cover - only without a compiler at install time
+    _speedups = None
 
 if TYPE_CHECKING:
     from datasketch import MinHash
@@ -44,6 +49,20 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> shift1)
 
 
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` uint32 parameters of datasketch's affine32 permutations for ``seed``.
+
+    Drawn exactly as ``datasketch.MinHash(num_perm, seed, scheme="affine32")`` draws them
+    (numpy's legacy ``RandomState``, odd ``a``); made here so that signing does not import
+    datasketch, whose import loads scipy (~1.3 s per process). ``tests/test_sign.py`` checks
+    them against datasketch's.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
 class Signer:
     """Computes datasketch-compatible MinHash signatures for batches of shingle sets.
 
@@ -53,20 +72,25 @@ class Signer:
     """
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
-        from datasketch import MinHash  # imported here: datasketch takes ~1 s to import
-
-        template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
         self.num_perm = num_perm
         self.seed = seed
-        self._a = np.asarray(template.permutations[0], dtype=np.uint32)
-        self._b = np.asarray(template.permutations[1], dtype=np.uint32)
-        self._permutations = template.permutations
+        self._a, self._b = affine32_permutations(num_perm, seed)
 
     def sign(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
         """Signatures of many shingle sets: a ``(len(shingle_sets), num_perm)`` uint32 matrix.
 
         Every set must be non-empty.
         """
+        if _speedups is None:
+            return self.sign_numpy(shingle_sets)
+        out = np.empty((len(shingle_sets), self.num_perm), dtype=np.uint32)
+        for row, shingles in enumerate(shingle_sets):
+            shingles = np.ascontiguousarray(shingles, dtype=np.uint64)
+            out[row] = np.frombuffer(_speedups.minhash(shingles, self._a, self._b), np.uint32)
+        return out
+
+    def sign_numpy(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
+        """``sign`` in numpy, a batch at a time: the reference for the C loop, its fallback."""
         out = np.empty((len(shingle_sets), self.num_perm), dtype=np.uint32)
         start = 0
         while start < len(shingle_sets):
@@ -101,7 +125,7 @@ class Signer:
         return MinHash(
             seed=self.seed,
             hashvalues=signature,
-            permutations=self._permutations,
+            permutations=np.array([self._a, self._b]),
             scheme="affine32",
             hashfunc=datasketch_hashfunc,
         )

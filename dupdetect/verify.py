@@ -13,11 +13,23 @@ import numpy as np
 
 from .models import PairScore
 
+try:  # the C merge walk (setup.py); np.intersect1d is the reference and the fallback
+    from ._speedups import overlap as _c_overlap
+except ImportError:  # pragma: no cover - only without a compiler at install time
+    _c_overlap = None
+
 
 def overlap(a: np.ndarray, b: np.ndarray) -> int:
     """Number of hashes two sorted unique arrays share."""
     if a.size == 0 or b.size == 0:
         return 0
+    if _c_overlap is not None:
+        return _c_overlap(np.ascontiguousarray(a, np.uint64), np.ascontiguousarray(b, np.uint64))
+    return overlap_numpy(a, b)
+
+
+def overlap_numpy(a: np.ndarray, b: np.ndarray) -> int:
+    """``overlap`` in numpy: the reference for the C merge walk, and its fallback."""
     return int(np.intersect1d(a, b, assume_unique=True).size)
 
 
@@ -29,14 +41,18 @@ def score(a: np.ndarray, b: np.ndarray) -> PairScore:
     >>> score(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4, 5], dtype=np.uint64))
     PairScore(jaccard=0.4, containment_ab=0.6667, containment_ba=0.5)
     """
-    if a.size == 0 and b.size == 0:
+    return score_counts(overlap(a, b), a.size, b.size)
+
+
+def score_counts(shared: int, size_a: int, size_b: int) -> PairScore:
+    """``score`` of two sets of ``size_a`` and ``size_b`` hashes that share ``shared``."""
+    if size_a == 0 and size_b == 0:
         return PairScore(1.0, 1.0, 1.0)
-    shared = overlap(a, b)
-    union = a.size + b.size - shared
+    union = size_a + size_b - shared
     return PairScore(
         jaccard=_round(shared / union),
-        containment_ab=_round(shared / a.size) if a.size else 0.0,
-        containment_ba=_round(shared / b.size) if b.size else 0.0,
+        containment_ab=_round(shared / size_a) if size_a else 0.0,
+        containment_ba=_round(shared / size_b) if size_b else 0.0,
     )
 
 
@@ -79,10 +95,55 @@ class VerifiedPair:
 def verify_pairs(
     pairs: np.ndarray, shingle_sets: Sequence[np.ndarray], rule: MatchRule
 ) -> list[VerifiedPair]:
-    """Score every candidate pair exactly and keep those the rule accepts."""
+    """Score every candidate pair exactly and keep those the rule accepts.
+
+    Each set is read once per run of pairs sharing their first row (pairs come sorted), which
+    matters when ``shingle_sets`` reads from disk. Overlaps are counted for every pair; the
+    rule is then applied to all of them at once with a rounding margin, and only the pairs
+    that can pass are scored and tested one by one (the same rounded scores as ``score``).
+    """
+    shared, size_a, size_b = _overlaps(pairs, shingle_sets)
+    maybe = np.flatnonzero(_may_match(shared, size_a, size_b, rule))
     verified = []
-    for a, b in pairs.tolist():
-        pair = score(shingle_sets[a], shingle_sets[b])
-        if rule.matches(pair, shingle_sets[a].size, shingle_sets[b].size):
-            verified.append(VerifiedPair(a, b, pair))
+    for k in maybe.tolist():
+        pair = score_counts(int(shared[k]), int(size_a[k]), int(size_b[k]))
+        if rule.matches(pair, int(size_a[k]), int(size_b[k])):
+            verified.append(VerifiedPair(int(pairs[k, 0]), int(pairs[k, 1]), pair))
     return verified
+
+
+#: Scores are rounded to 4 decimals before the rule sees them; a raw score this far below a
+#: limit can never round up to it.
+_ROUNDING_MARGIN = 1e-4
+
+
+def _overlaps(
+    pairs: np.ndarray, shingle_sets: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shared hashes and both set sizes of every pair."""
+    shared = np.zeros(len(pairs), dtype=np.int64)
+    size_a = np.zeros(len(pairs), dtype=np.int64)
+    size_b = np.zeros(len(pairs), dtype=np.int64)
+    first_row, first = -1, np.empty(0, dtype=np.uint64)
+    for k, (a, b) in enumerate(pairs.tolist()):
+        if a != first_row:
+            first_row, first = a, shingle_sets[a]
+        second = shingle_sets[b]
+        shared[k], size_a[k], size_b[k] = overlap(first, second), first.size, second.size
+    return shared, size_a, size_b
+
+
+def _may_match(
+    shared: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, rule: MatchRule
+) -> np.ndarray:
+    """Pairs whose raw scores are within the rounding margin of passing ``rule``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        union = size_a + size_b - shared
+        jaccard = np.where(union > 0, shared / np.maximum(union, 1), 1.0)
+        smaller = np.minimum(size_a, size_b)
+        containment = np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.0)
+    by_jaccard = jaccard >= rule.threshold - _ROUNDING_MARGIN
+    by_containment = (smaller >= rule.min_containment_shingles) & (
+        containment >= rule.containment - _ROUNDING_MARGIN
+    )
+    return by_jaccard | by_containment

@@ -61,6 +61,8 @@ _FOOTER_HINTS = (
     "follow ",
 )
 
+_FOOTER_HINT = re.compile("|".join(re.escape(hint) for hint in _FOOTER_HINTS))
+
 _FOOTER_LINES = [
     (re.compile(r"^\s*_{3,}\s*$"), None),
     (re.compile(r"associated press writers? .{0,200}contributed", re.I), "AP"),
@@ -106,14 +108,28 @@ def strip_wire(text: str) -> WireCleaned:
     lowered = text.lower()
     if not any(hint in lowered for hint in _FOOTER_HINTS):  # most texts: no line to test
         return WireCleaned(text, agencies[0] if agencies else "")
-    kept = []
-    for line in text.split("\n"):
-        footer = _footer_agency(line)
-        if footer is None:
-            kept.append(line)
-        elif footer:
-            agencies.append(footer)
+    lines = text.split("\n")
+    dropped = set()
+    for number in _hinted_lines(lowered):
+        footer = _footer_agency(lines[number])
+        if footer is not None:
+            dropped.add(number)
+            agencies.extend([footer] if footer else [])
+    kept = [line for number, line in enumerate(lines) if number not in dropped]
     return WireCleaned("\n".join(kept), agencies[0] if agencies else "")
+
+
+def _hinted_lines(lowered: str) -> list[int]:
+    """Numbers (0-based, in order) of the lines of a lower-cased text holding a footer hint:
+    the only lines ``_footer_agency`` can drop."""
+    numbers: list[int] = []
+    number = counted_to = 0
+    for match in _FOOTER_HINT.finditer(lowered):
+        number += lowered.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        if not numbers or numbers[-1] != number:
+            numbers.append(number)
+    return numbers
 
 
 def _footer_agency(line: str) -> str | None:

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupdetect.normalize import normalize, tokenize, words
 
@@ -60,3 +62,13 @@ def test_marks_are_kept_alike_with_and_without_unspaced_scripts():
     # Found by hypothesis: a lone combining macron (from NFKC of "¯") next to Khmer.
     assert words("\u00af\r\u1780") == ["\u0304", "\u1780"]
     assert words("\u00af x") == ["\u0304", "x"]
+
+
+_SCRIPTS = "aZ09 _-'’.,—…«»€©\u00a0\u0301\u0915\u093f\u0431\u03b1\u0645ßİﬁ①²\ud800\u0e01\u4e00"
+
+
+@given(st.text(alphabet=st.sampled_from(_SCRIPTS) | st.characters(), max_size=60))
+def test_word_bytes_are_the_words_for_any_text(text):
+    from dupdetect.normalize import word_bytes
+
+    assert [w.decode() for w in bytes(word_bytes(text)).split(b"\0") if w] == words(text)

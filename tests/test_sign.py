@@ -43,3 +43,15 @@ def test_to_minhash_estimates_jaccard():
 def test_empty_set_is_rejected():
     with pytest.raises(ValueError, match="empty"):
         Signer().sign([np.empty(0, dtype=np.uint64)])
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (256, 0), (2, 12345)])
+def test_permutations_are_datasketchs(num_perm, seed):
+    from datasketch import MinHash
+
+    from dupdetect.sign import affine32_permutations
+
+    a, b = affine32_permutations(num_perm, seed)
+    template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    assert np.array_equal(a, template.permutations[0])
+    assert np.array_equal(b, template.permutations[1])

@@ -1,0 +1,256 @@
+/*
+ * dupdetect._speedups: the per-document and per-pair hot loops of the scan in C.
+ *
+ * Each function computes exactly what its numpy counterpart in shingle.py / sign.py / verify.py computes
+ * (same arithmetic modulo 2**64 or 2**32, same output order); tests/test_speedups.py checks
+ * them against each other bit for bit. The numpy code stays the reference and the fallback
+ * when this module is not built (no compiler at install time).
+ *
+ * Buffers in and out are native-endian machine integers; the Python side wraps the returned
+ * bytes with numpy.frombuffer. No numpy headers are needed to build.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Polynomial word hash base (odd), as shingle._BASE. */
+#define WORD_BASE 0x100000001B3ULL
+
+static const uint64_t MULTIPLIERS[8] = {
+    0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL, 0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL,
+    0xFF51AFD7ED558CCDULL, 0xC4CEB9FE1A85EC53ULL, 0x94D049BB133111EBULL, 0xBF58476D1CE4E5B9ULL,
+};
+
+static inline uint64_t fmix64(uint64_t v) {
+    v ^= v >> 33;
+    v *= 0xFF51AFD7ED558CCDULL;
+    v ^= v >> 33;
+    v *= 0xC4CEB9FE1A85EC53ULL;
+    v ^= v >> 33;
+    return v;
+}
+
+static inline uint32_t fmix32(uint32_t v) {
+    v ^= v >> 16;
+    v *= 0x85EBCA6BU;
+    v ^= v >> 13;
+    v *= 0xC2B2AE35U;
+    v ^= v >> 16;
+    return v;
+}
+
+/* Count the words (runs of non-zero bytes) of a buffer. */
+static Py_ssize_t count_words(const uint8_t *data, Py_ssize_t size) {
+    Py_ssize_t words = 0;
+    int inside = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (data[i]) {
+            words += !inside;
+            inside = 1;
+        } else {
+            inside = 0;
+        }
+    }
+    return words;
+}
+
+/* hash_words(data: buffer of uint8) -> bytes of uint64, one hash per word. */
+static PyObject *hash_words(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "y*", &view)) return NULL;
+    const uint8_t *data = (const uint8_t *)view.buf;
+    Py_ssize_t size = view.len;
+    Py_ssize_t words = count_words(data, size);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, words * (Py_ssize_t)sizeof(uint64_t));
+    if (out == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    uint64_t *hashes = (uint64_t *)PyBytes_AS_STRING(out);
+    Py_ssize_t word = 0, i = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (i < size) {
+        if (!data[i]) {
+            i++;
+            continue;
+        }
+        uint64_t sum = 0, power = 1, length = 0;
+        while (i < size && data[i]) {
+            sum += (uint64_t)data[i] * power;
+            power *= WORD_BASE;
+            length++;
+            i++;
+        }
+        hashes[word++] = fmix64(sum + length);
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* LSD radix sort of uint64 keys, 8 bits a pass; passes where every key has the same digit
+ * are skipped. ``scratch`` has room for ``n`` keys. The result ends up in ``keys``. */
+static void radix_sort64(uint64_t *keys, uint64_t *scratch, Py_ssize_t n) {
+    if (n < 2) return;
+    uint64_t *src = keys, *dst = scratch;
+    for (int shift = 0; shift < 64; shift += 8) {
+        Py_ssize_t counts[256] = {0};
+        for (Py_ssize_t i = 0; i < n; i++) counts[(src[i] >> shift) & 0xFF]++;
+        if (counts[(src[0] >> shift) & 0xFF] == n) continue;
+        Py_ssize_t total = 0;
+        for (int d = 0; d < 256; d++) {
+            Py_ssize_t c = counts[d];
+            counts[d] = total;
+            total += c;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) dst[counts[(src[i] >> shift) & 0xFF]++] = src[i];
+        uint64_t *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != keys) memcpy(keys, src, (size_t)n * sizeof(uint64_t));
+}
+
+/* shingle(hashes: buffer of uint64, size: int) -> bytes of sorted unique uint64 shingle
+ * hashes: fmix64(sum_o hashes[i + o] * MULTIPLIERS[o] + k) for every window of k words,
+ * k = min(size, number of words). */
+static PyObject *shingle(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    int size;
+    if (!PyArg_ParseTuple(args, "y*i", &view, &size)) return NULL;
+    if (size < 1 || size > 8) {
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_ValueError, "shingle size must be between 1 and 8, got %d", size);
+        return NULL;
+    }
+    if (view.len % (Py_ssize_t)sizeof(uint64_t)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "hash buffer length is not a multiple of 8");
+        return NULL;
+    }
+    const uint64_t *hashes = (const uint64_t *)view.buf;
+    Py_ssize_t count = view.len / (Py_ssize_t)sizeof(uint64_t);
+    if (count == 0) {
+        PyBuffer_Release(&view);
+        return PyBytes_FromStringAndSize(NULL, 0);
+    }
+    int k = size < count ? size : (int)count;
+    Py_ssize_t windows = count - k + 1;
+    uint64_t *work = PyMem_Malloc(2 * (size_t)windows * sizeof(uint64_t));
+    if (work == NULL) {
+        PyBuffer_Release(&view);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t unique = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < windows; i++) {
+        uint64_t mixed = 0;
+        for (int o = 0; o < k; o++) mixed += hashes[i + o] * MULTIPLIERS[o];
+        work[i] = fmix64(mixed + (uint64_t)k);
+    }
+    radix_sort64(work, work + windows, windows);
+    for (Py_ssize_t i = 0; i < windows; i++) {
+        if (i == 0 || work[i] != work[unique - 1]) work[unique++] = work[i];
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    PyObject *out = PyBytes_FromStringAndSize((const char *)work, unique * (Py_ssize_t)sizeof(uint64_t));
+    PyMem_Free(work);
+    return out;
+}
+
+/* The MinHash kernel: signature[p] = min over shingles of (a[p] * m + b[p]) mod 2**32, with
+ * m = fmix32(fold32(shingle)). Compiled for AVX2 and for the baseline ISA, chosen at load. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void minhash_kernel(const uint64_t *shingles, Py_ssize_t n, const uint32_t *a,
+                           const uint32_t *b, uint32_t *out, Py_ssize_t perms) {
+    for (Py_ssize_t p = 0; p < perms; p++) out[p] = UINT32_MAX;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t h = shingles[i];
+        uint32_t m = fmix32((uint32_t)(h ^ (h >> 32)));
+        for (Py_ssize_t p = 0; p < perms; p++) {
+            uint32_t v = a[p] * m + b[p];
+            out[p] = v < out[p] ? v : out[p];
+        }
+    }
+}
+
+/* minhash(shingles: buffer of uint64, a: buffer of uint32, b: buffer of uint32) -> bytes of
+ * uint32, one value per permutation. */
+static PyObject *minhash(PyObject *self, PyObject *args) {
+    Py_buffer sv, av, bv;
+    if (!PyArg_ParseTuple(args, "y*y*y*", &sv, &av, &bv)) return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t n = sv.len / (Py_ssize_t)sizeof(uint64_t);
+    Py_ssize_t perms = av.len / (Py_ssize_t)sizeof(uint32_t);
+    if (sv.len % (Py_ssize_t)sizeof(uint64_t) || av.len != bv.len ||
+        av.len % (Py_ssize_t)sizeof(uint32_t)) {
+        PyErr_SetString(PyExc_ValueError, "minhash: buffers of wrong length");
+    } else if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "cannot sign an empty shingle set");
+    } else {
+        out = PyBytes_FromStringAndSize(NULL, perms * (Py_ssize_t)sizeof(uint32_t));
+        if (out != NULL) {
+            uint32_t *sig = (uint32_t *)PyBytes_AS_STRING(out);
+            Py_BEGIN_ALLOW_THREADS
+            minhash_kernel((const uint64_t *)sv.buf, n, (const uint32_t *)av.buf,
+                           (const uint32_t *)bv.buf, sig, perms);
+            Py_END_ALLOW_THREADS
+        }
+    }
+    PyBuffer_Release(&sv);
+    PyBuffer_Release(&av);
+    PyBuffer_Release(&bv);
+    return out;
+}
+
+/* overlap(a: buffer of uint64, b: buffer of uint64) -> int: how many values two sorted
+ * unique arrays share (a merge walk). */
+static PyObject *overlap(PyObject *self, PyObject *args) {
+    Py_buffer av, bv;
+    if (!PyArg_ParseTuple(args, "y*y*", &av, &bv)) return NULL;
+    if (av.len % (Py_ssize_t)sizeof(uint64_t) || bv.len % (Py_ssize_t)sizeof(uint64_t)) {
+        PyBuffer_Release(&av);
+        PyBuffer_Release(&bv);
+        PyErr_SetString(PyExc_ValueError, "overlap: buffer length is not a multiple of 8");
+        return NULL;
+    }
+    const uint64_t *a = (const uint64_t *)av.buf, *b = (const uint64_t *)bv.buf;
+    Py_ssize_t na = av.len / (Py_ssize_t)sizeof(uint64_t), nb = bv.len / (Py_ssize_t)sizeof(uint64_t);
+    Py_ssize_t i = 0, j = 0, shared = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (i < na && j < nb) {
+        uint64_t x = a[i], y = b[j];
+        shared += x == y;
+        i += x <= y;
+        j += y <= x;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&av);
+    PyBuffer_Release(&bv);
+    return PyLong_FromSsize_t(shared);
+}
+
+static PyMethodDef methods[] = {
+    {"hash_words", hash_words, METH_VARARGS,
+     "hash_words(data) -> bytes: one uint64 hash per zero-separated word of data."},
+    {"shingle", shingle, METH_VARARGS,
+     "shingle(hashes, size) -> bytes: sorted unique uint64 hashes of size-word windows."},
+    {"minhash", minhash, METH_VARARGS,
+     "minhash(shingles, a, b) -> bytes: uint32 MinHash signature (affine32 permutations)."},
+    {"overlap", overlap, METH_VARARGS,
+     "overlap(a, b) -> int: number of values two sorted unique uint64 arrays share."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "C versions of the scan's hashing, shingling and signing loops (see shingle.py, sign.py).",
+    -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }

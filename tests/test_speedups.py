@@ -1,0 +1,70 @@
+"""The C loops (dupdetect/_speedups.c) compute exactly what the numpy reference code does."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dupdetect import shingle
+from dupdetect.sign import Signer
+from dupdetect.verify import overlap_numpy
+
+speedups = pytest.importorskip("dupdetect._speedups") if not os.environ.get(
+    "DUPDETECT_REQUIRE_SPEEDUPS"
+) else __import__("dupdetect._speedups", fromlist=["_speedups"])
+
+word_buffers = arrays(np.uint8, st.integers(0, 400), elements=st.sampled_from([0, 0, 97, 98, 200]))
+hash_arrays = arrays(np.uint64, st.integers(0, 300), elements=st.integers(0, 2**64 - 1))
+
+
+@given(word_buffers)
+def test_word_hashes_match_numpy(data):
+    fast = np.frombuffer(speedups.hash_words(data), dtype=np.uint64)
+    assert np.array_equal(fast, shingle.hash_word_bytes_numpy(data))
+
+
+@given(hash_arrays, st.integers(1, shingle.MAX_SHINGLE_SIZE))
+def test_shingles_match_numpy(hashes, size):
+    fast = np.frombuffer(speedups.shingle(hashes, size), dtype=np.uint64)
+    assert np.array_equal(fast, shingle.shingle_hashes_numpy(hashes, size))
+
+
+SIGNER = Signer(num_perm=64, seed=3)
+
+
+@given(st.lists(arrays(np.uint64, st.integers(1, 200), elements=st.integers(0, 2**64 - 1),
+                       unique=True), min_size=1, max_size=5))
+def test_signatures_match_numpy(sets):
+    signer = SIGNER
+    sets = [np.sort(s) for s in sets]
+    assert np.array_equal(signer.sign(sets), signer.sign_numpy(sets))
+
+
+@given(hash_arrays, hash_arrays)
+def test_overlap_matches_numpy(a, b):
+    a, b = np.unique(a), np.unique(np.concatenate([b, a[: a.size // 2]]))
+    assert speedups.overlap(a, b) == overlap_numpy(a, b) == speedups.overlap(b, a)
+
+
+def test_bad_arguments_raise_not_crash():
+    with pytest.raises(ValueError):
+        speedups.shingle(b"\x00" * 7, 5)
+    with pytest.raises(ValueError):
+        speedups.shingle(b"", 9)
+    with pytest.raises(ValueError):
+        speedups.minhash(b"", b"\x00" * 4, b"\x00" * 4)
+    with pytest.raises(ValueError):
+        speedups.minhash(b"\x00" * 8, b"\x00" * 4, b"\x00" * 8)
+    with pytest.raises(ValueError):
+        speedups.overlap(b"\x00" * 8, b"\x00" * 3)
+
+
+def test_large_text_sorts_like_numpy():
+    rng = np.random.default_rng(0)
+    hashes = rng.integers(0, 2**63, size=50_000, dtype=np.uint64)
+    hashes[::7] = hashes[0]  # many repeats: unique must drop them
+    fast = np.frombuffer(speedups.shingle(hashes, 1), dtype=np.uint64)
+    assert np.array_equal(fast, shingle.shingle_hashes_numpy(hashes, 1))
