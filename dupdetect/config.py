@@ -10,7 +10,7 @@ from .errors import ConfigError
 NORMALIZATION_VERSION = 1
 
 #: Settings that change how fast a scan runs, never what it finds (left out of reports).
-RUNTIME_ONLY = frozenset({"jobs"})
+RUNTIME_ONLY = frozenset({"jobs", "keep_words"})
 
 #: Record field mapping for JSON / JSON Lines / CSV inputs; reported only when set.
 FIELD_OPTIONS = ("id_field", "text_field", "title_field", "source_field", "date_field")
@@ -44,6 +44,8 @@ class ScanConfig:
             (the agency is still reported).
         boilerplate_min_docs: a shingle found in this many documents of the same ``source`` is
             site boilerplate and does not count (0 turns this off).
+        keep_words: also hand back each document's word buffer (``Shingled.words``), which
+            ``index add`` stores instead of its shingle set; runtime only, off for scans.
         id_field, text_field, title_field, source_field, date_field: the record field (JSON,
             JSON Lines, CSV; a dotted path for nested objects) holding each document field.
             None looks under the usual names (``text``, then ``content``, ``body``, ``article``,
@@ -63,6 +65,7 @@ class ScanConfig:
     strip_wire: bool = True
     boilerplate_min_docs: int = 5
     jobs: int = 1
+    keep_words: bool = False
     id_field: str | None = None
     text_field: str | None = None
     title_field: str | None = None

@@ -11,6 +11,8 @@ fraction of the memory and time.
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,30 +36,86 @@ class CandidateSet:
     largest_bucket: int = 0
 
 
-def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)`` that datasketch's ``MinHashLSH`` picks for ``threshold``."""
-    from datasketch import MinHashLSH  # imported here: datasketch takes ~1 s to import
+@functools.lru_cache(maxsize=64)
+def lsh_params(
+    threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)
+) -> tuple[int, int]:
+    """``(bands, rows)`` that datasketch's ``MinHashLSH`` picks for ``threshold``.
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
+    The same optimization as datasketch's ``_optimal_param`` (minimize the weighted areas of
+    false positives below ``threshold`` and false negatives above it over every ``b * r <=
+    num_perm``), computed here because importing ``datasketch.lsh`` loads scipy (~1.3 s in
+    every process) just for its integrator. The integrands are polynomials of degree
+    ``b * r``, so Gauss-Legendre quadrature with enough nodes is exact; ``tests/test_index.py``
+    checks the choice against ``MinHashLSH`` over a grid of settings.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError("threshold must be in [0.0, 1.0]")
+    if num_perm < 2:
+        raise ValueError("Too few permutation functions")
+    bands, rows = _band_row_grid(num_perm)
+    nodes, node_weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    false_pos = _integral(bands, rows, 0.0, threshold, nodes, node_weights, positive=True)
+    false_neg = _integral(bands, rows, threshold, 1.0, nodes, node_weights, positive=False)
+    error = false_pos * weights[0] + false_neg * weights[1]
+    best = int(np.argmin(error))  # first minimum: datasketch keeps the first strictly smaller
+    if bands[best] < 2:
+        raise ValueError("The number of bands are too small (b < 2)")
+    return int(bands[best]), int(rows[best])
+
+
+def _band_row_grid(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``(b, r)`` with ``b * r <= num_perm``, in datasketch's loop order (b, then r)."""
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    grid = np.array(pairs, dtype=np.float64)
+    return grid[:, 0], grid[:, 1]
+
+
+def _integral(
+    bands: np.ndarray,
+    rows: np.ndarray,
+    low: float,
+    high: float,
+    nodes: np.ndarray,
+    node_weights: np.ndarray,
+    *,
+    positive: bool,
+) -> np.ndarray:
+    """Integral over ``[low, high]`` of P(candidate) (``positive``) or 1 - P(candidate)."""
+    s = (high - low) / 2 * nodes + (high + low) / 2
+    candidate = 1 - (1 - s[None, :] ** rows[:, None]) ** bands[:, None]
+    values = candidate if positive else 1 - candidate
+    return (values @ node_weights) * (high - low) / 2
 
 
 def candidate_pairs(
     signatures: np.ndarray, bands: int, rows: int, max_bucket: int = 500
 ) -> CandidateSet:
     """All pairs of rows of ``signatures`` that share at least one identical band."""
-    count = signatures.shape[0]
     if bands * rows > signatures.shape[1]:
         raise ValueError(f"bands * rows = {bands * rows} exceeds num_perm {signatures.shape[1]}")
+    found = lsh_candidates(band_keys(signatures, bands, rows), max_bucket)
+    return CandidateSet(found.pairs, bands, rows, found.oversized_buckets, found.largest_bucket)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """The LSH bucket key of every band of every signature: ``(documents, bands)`` uint64."""
+    out = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        out[:, band] = combine_columns(signatures[:, band * rows : (band + 1) * rows])
+    return out
+
+
+def lsh_candidates(keys: np.ndarray, max_bucket: int = 500) -> CandidateSet:
+    """All pairs of rows of a ``(documents, bands)`` key matrix equal in at least one band."""
     chunks: list[np.ndarray] = []
     oversized = largest = 0
-    for band in range(bands):
-        keys = combine_columns(signatures[:, band * rows : (band + 1) * rows])
-        grouped = group_pairs(keys, max_bucket, star_oversized=True)
+    for band in range(keys.shape[1]):
+        grouped = group_pairs(np.ascontiguousarray(keys[:, band]), max_bucket, star_oversized=True)
         chunks.append(grouped.pairs)
         oversized += grouped.oversized
         largest = max(largest, grouped.largest)
-    return CandidateSet(_unique_pairs(chunks, count), bands, rows, oversized, largest)
+    return CandidateSet(_unique_pairs(chunks, keys.shape[0]), keys.shape[1], 0, oversized, largest)
 
 
 @dataclass(frozen=True)
@@ -76,12 +134,29 @@ def group_pairs(keys: np.ndarray, max_bucket: int, *, star_oversized: bool) -> G
     others (``star_oversized``) or no pairs at all.
     """
     order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
+    return _pairs_in_runs(keys[order], order, max_bucket, star_oversized=star_oversized)
+
+
+def _pairs_in_runs(
+    ordered: np.ndarray, members_of: np.ndarray, max_bucket: int, *, star_oversized: bool
+) -> GroupedPairs:
+    """``group_pairs`` on sorted keys: ``members_of[k]`` is the member at sorted position k."""
+    if ordered.size == 0:
+        return GroupedPairs(np.empty((0, 2), dtype=np.int64), 0, 0)
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    sizes = np.diff(np.concatenate((starts, [keys.size])))
+    sizes = np.diff(np.concatenate((starts, [ordered.size])))
+    oversized, largest = int((sizes > max_bucket).sum()), int(sizes.max(initial=0))
+    # Groups of two or more, arranged by size: each size is then one contiguous slice.
+    shared = sizes >= 2
+    starts, sizes = starts[shared], sizes[shared]
+    by_size = np.argsort(sizes, kind="stable")
+    starts, sizes = starts[by_size], sizes[by_size]
+    edges = np.append(np.flatnonzero(np.diff(sizes, prepend=-1)), sizes.size)
     chunks = [np.empty((0, 2), dtype=np.int64)]
-    for size in np.unique(sizes[sizes >= 2]).tolist():
-        members = np.sort(order[starts[sizes == size][:, None] + np.arange(size)], axis=1)
+    for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        size = int(sizes[lo])
+        at = starts[lo:hi][:, None] + np.arange(size)
+        members = np.sort(members_of[at].astype(np.int64), axis=1)
         if size <= max_bucket:
             first, second = np.triu_indices(size, k=1)
             chunks.append(np.column_stack((members[:, first].ravel(), members[:, second].ravel())))
@@ -89,11 +164,7 @@ def group_pairs(keys: np.ndarray, max_bucket: int, *, star_oversized: bool) -> G
             chunks.append(
                 np.column_stack((np.repeat(members[:, 0], size - 1), members[:, 1:].ravel()))
             )
-    return GroupedPairs(
-        np.concatenate(chunks),
-        int((sizes > max_bucket).sum()),
-        int(sizes.max(initial=0)),
-    )
+    return GroupedPairs(np.concatenate(chunks), oversized, largest)
 
 
 def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
@@ -104,10 +175,42 @@ def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
     return np.column_stack((codes // count, codes % count))
 
 
+#: Every shingle whose hash is divisible by this is a containment sample.
+SAMPLE_MOD = 8
+
+
+def containment_samples(
+    shingles: np.ndarray, sample_mod: int = SAMPLE_MOD, min_shingles: int = 20
+) -> np.ndarray:
+    """One document's containment samples, folded to uint32 (none below ``min_shingles``).
+
+    A content-defined sample: every shingle whose hash is divisible by ``sample_mod``, the
+    same in every document that has the shingle. Folding to 32 bits can only add candidate
+    pairs (every candidate is verified exactly), and halves the memory of the sample index.
+    """
+    if shingles.size < min_shingles:
+        return np.empty(0, dtype=np.uint32)
+    picked = shingles[shingles % np.uint64(sample_mod) == 0]
+    return (picked ^ (picked >> np.uint64(32))).astype(np.uint32)
+
+
+@dataclass
+class SampleRuns:
+    """Containment samples of many documents, one run of values per document (or more).
+
+    ``values`` holds the runs back to back; run ``k`` has ``counts[k]`` values and belongs
+    to row ``owners[k]`` (-1: a dropped run, e.g. replaced after boilerplate removal).
+    """
+
+    values: np.ndarray
+    counts: np.ndarray
+    owners: np.ndarray
+
+
 def containment_candidates(
     shingle_sets: Sequence[np.ndarray],
     *,
-    sample_mod: int = 8,
+    sample_mod: int = SAMPLE_MOD,
     min_share: float = 0.4,
     min_shingles: int = 20,
     max_bucket: int = 500,
@@ -115,36 +218,72 @@ def containment_candidates(
     """Pairs where most of one document's sampled shingles also occur in the other.
 
     Jaccard LSH cannot see a 100-word teaser inside a 1,000-word story (Jaccard about 0.1).
-    Containment needs an asymmetric test: every shingle whose hash is divisible by
-    ``sample_mod`` is sampled (a content-defined sample, the same in every document that has
-    the shingle), and ``(i, j)`` is a candidate when at least ``min_share`` of the smaller
-    document's samples (and at least two) are shared. Documents with fewer than
-    ``min_shingles`` shingles cannot match by containment and are not sampled. Samples held
-    by more than ``max_bucket`` documents (boilerplate, stock phrases) are ignored.
+    Containment needs an asymmetric test: ``(i, j)`` is a candidate when at least
+    ``min_share`` of the smaller document's samples (see :func:`containment_samples`, and at
+    least two) are shared. Documents with fewer than ``min_shingles`` shingles cannot match by
+    containment and are not sampled. Samples held by more than ``max_bucket`` documents
+    (boilerplate, stock phrases) are ignored.
     """
-    samples, owners, counts = _samples(shingle_sets, sample_mod, min_shingles)
-    grouped = group_pairs(samples, max_bucket, star_oversized=False)
-    pairs = np.sort(owners[grouped.pairs], axis=1)  # positions are sorted, owners need not be
-    count = len(shingle_sets)
-    codes, shared = np.unique(pairs[:, 0] * count + pairs[:, 1], return_counts=True)
+    picked = [containment_samples(s, sample_mod, min_shingles) for s in shingle_sets]
+    counts = np.fromiter((p.size for p in picked), dtype=np.int64, count=len(picked))
+    values = np.concatenate(picked) if picked else np.empty(0, dtype=np.uint32)
+    runs = SampleRuns(values, counts, np.arange(len(picked), dtype=np.int64))
+    return sampled_containment_candidates(
+        runs, len(shingle_sets), min_share=min_share, max_bucket=max_bucket
+    )
+
+
+def sampled_containment_candidates(
+    runs: SampleRuns, count: int, *, min_share: float = 0.4, max_bucket: int = 500
+) -> CandidateSet:
+    """``containment_candidates`` from precomputed samples of ``count`` rows.
+
+    Memory: one uint64 per sample (value and owner packed), sorted in place.
+    """
+    packed = _pack_samples(runs)
+    packed.sort()
+    sample, owner = _halves(packed)
+    grouped = _pairs_in_runs(sample, owner, max_bucket, star_oversized=False)
+    del packed, sample, owner
+    per_row = np.bincount(
+        runs.owners[runs.owners >= 0], weights=runs.counts[runs.owners >= 0], minlength=count
+    ).astype(np.int64)
+    codes, shared = np.unique(grouped.pairs[:, 0] * count + grouped.pairs[:, 1], return_counts=True)
     first, second = codes // count, codes % count
-    smaller = np.minimum(counts[first], counts[second])
+    smaller = np.minimum(per_row[first], per_row[second])
     keep = (shared >= 2) & (shared >= min_share * smaller)
     pairs = np.column_stack((first[keep], second[keep]))
     return CandidateSet(pairs, 0, 0, grouped.oversized, grouped.largest)
 
 
-def _samples(
-    shingle_sets: Sequence[np.ndarray], sample_mod: int, min_shingles: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sampled hashes, the row owning each, and the number of samples per row."""
-    picked = [
-        s[s % np.uint64(sample_mod) == 0] if s.size >= min_shingles else s[:0] for s in shingle_sets
-    ]
-    counts = np.fromiter((p.size for p in picked), dtype=np.int64, count=len(picked))
-    owners = np.repeat(np.arange(len(picked), dtype=np.int64), counts)
-    samples = np.concatenate(picked) if picked else np.empty(0, dtype=np.uint64)
-    return samples, owners, counts
+def _pack_samples(runs: SampleRuns, block: int = 65_536) -> np.ndarray:
+    """``sample << 32 | owner`` for every sample of every kept run, ``block`` runs at a time
+    (so temporaries stay small next to the result)."""
+    ends = np.cumsum(runs.counts)
+    starts = ends - runs.counts
+    packed = np.empty(int(runs.counts[runs.owners >= 0].sum()), dtype=np.uint64)
+    filled = 0
+    for first in range(0, runs.counts.size, block):
+        last = min(first + block, runs.counts.size)
+        counts, owners = runs.counts[first:last], runs.owners[first:last]
+        values = runs.values[starts[first] : ends[last - 1]].astype(np.uint64)
+        owner_of_value = np.repeat(owners, counts)
+        if (owners < 0).any():
+            kept = owner_of_value >= 0
+            values, owner_of_value = values[kept], owner_of_value[kept]
+        size = values.size
+        values <<= np.uint64(32)
+        values |= owner_of_value.astype(np.uint64)
+        packed[filled : filled + size] = values
+        filled += size
+    return packed
+
+
+def _halves(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Views of the high and low 32 bits of every uint64 (no copy)."""
+    words = packed.view(np.uint32).reshape(-1, 2)
+    high, low = (1, 0) if sys.byteorder == "little" else (0, 1)
+    return words[:, high], words[:, low]
 
 
 def merge_candidates(*sets: CandidateSet) -> np.ndarray:

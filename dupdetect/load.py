@@ -71,9 +71,14 @@ class InputFile:
     process, never by a worker).
     """
 
-    path: Path
+    location: str | os.PathLike[str]
     rel: str
     stdin: bool = False
+
+    @property
+    def path(self) -> Path:
+        """The file's path (made on demand: a walk of a million files makes no Path objects)."""
+        return Path(self.location)
 
 
 def iter_input_files(
@@ -256,7 +261,7 @@ def _classify(
         if entry.is_dir(follow_symlinks=follow_symlinks):
             return None
         if entry.is_file(follow_symlinks=follow_symlinks):
-            return InputFile(Path(entry.path), rel)
+            return InputFile(entry.path, rel)
     except OSError as exc:
         return Skipped(rel, f"cannot stat: {exc.strerror or exc}")
     if entry.is_symlink():

@@ -9,18 +9,28 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 
+from .arrays import RowBuffer, RunBuffer
 from .boilerplate import remove_boilerplate
 from .cluster import Group, group_documents
 from .config import ScanConfig
 from .errors import NoArticlesError
-from .index import candidate_pairs, containment_candidates, lsh_params, merge_candidates
+from .index import (
+    SampleRuns,
+    band_keys,
+    containment_samples,
+    lsh_candidates,
+    lsh_params,
+    merge_candidates,
+    sampled_containment_candidates,
+)
 from .models import Cluster, Member, Notice, PairScore, ScanResult, Skipped, Summary
+from .shingle_sets import ShingleSets
 from .sign import Signer
 from .store.base import IndexStore
 from .store.lookup import include_indexed
@@ -32,14 +42,20 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass
 class Corpus:
-    """Shingled documents, sorted by id, with everything that was skipped on the way."""
+    """Shingled documents, sorted by id, with everything that was skipped on the way.
+
+    ``shingle_sets`` is a disk-backed :class:`ShingleSets` after ``build_corpus`` (any
+    sequence of arrays works); ``band_keys`` (one row per document) and ``samples`` are what
+    the workers computed for the LSH and containment indexes, None where not computed.
+    """
 
     infos: list[DocumentInfo] = field(default_factory=list)
-    shingle_sets: list[np.ndarray] = field(default_factory=list)
+    shingle_sets: Sequence[np.ndarray] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     boilerplate: list[float] = field(default_factory=list)
-    signatures: dict[str, np.ndarray] = field(default_factory=dict)
+    band_keys: np.ndarray | None = None
+    samples: SampleRuns | None = None
 
 
 def scan(
@@ -60,6 +76,16 @@ def scan(
     config = config or ScanConfig()
     report = progress or _silent
     corpus = build_corpus(shingle_inputs(paths, config), report)
+    try:
+        return _scan_corpus(corpus, config, report, index)
+    finally:
+        if isinstance(corpus.shingle_sets, ShingleSets):
+            corpus.shingle_sets.close()
+
+
+def _scan_corpus(
+    corpus: Corpus, config: ScanConfig, report: Progress, index: IndexStore | None
+) -> ScanResult:
     if not corpus.infos:
         raise NoArticlesError(_nothing_found_message(corpus))
     if config.boilerplate_min_docs:
@@ -68,19 +94,20 @@ def scan(
             [info.source for info in corpus.infos],
             min_docs=config.boilerplate_min_docs,
         )
-    fresh = include_indexed(corpus, index, config) if index is not None else None
-    report("signing", 0, len(corpus.infos))
-    signatures = sign_corpus(corpus, config)
-    report("signing", len(corpus.infos), len(corpus.infos))
+    fresh = None
+    if index is not None:
+        fresh = include_indexed(corpus, index, config)
+        if len(fresh) != len(corpus.infos):  # indexed documents joined: key everything here
+            corpus.band_keys = corpus.samples = None
     bands, rows = lsh_params(config.effective_lsh_threshold, config.num_perm)
-    candidates = merge_candidates(
-        candidate_pairs(signatures, bands, rows, config.max_bucket),
-        containment_candidates(
-            corpus.shingle_sets,
-            min_shingles=config.min_containment_shingles,
-            max_bucket=config.max_bucket,
-        ),
+    report("indexing", 0, len(corpus.infos))
+    index_keys(corpus, config, bands, rows)
+    lsh = lsh_candidates(corpus.band_keys, config.max_bucket)  # type: ignore[arg-type]
+    contained = sampled_containment_candidates(
+        corpus.samples, len(corpus.infos), max_bucket=config.max_bucket  # type: ignore[arg-type]
     )
+    candidates = merge_candidates(lsh, contained)
+    report("indexing", len(corpus.infos), len(corpus.infos))
     rule = MatchRule(config.threshold, config.containment, config.min_containment_shingles)
     report("verifying", 0, len(candidates))
     verified = verify_pairs(candidates, corpus.shingle_sets, rule)
@@ -90,7 +117,7 @@ def scan(
         verified,
         representative_rank(corpus.infos),
         lambda a, b: score(corpus.shingle_sets[a], corpus.shingle_sets[b]),
-        [s.size for s in corpus.shingle_sets],
+        _set_sizes(corpus.shingle_sets),
         rule,
     )
     shares = corpus.boilerplate or [0.0] * len(corpus.infos)
@@ -117,55 +144,96 @@ def scan(
 
 
 def build_corpus(items: Iterable[ShingleItem], report: Progress) -> Corpus:
-    """Collect shingled documents (first of each id), Skipped and Notice items, sorted."""
-    rows: dict[str, Shingled] = {}
+    """Collect shingled documents (first of each id), Skipped and Notice items, sorted.
+
+    Shingle sets go to a temporary file as they arrive; band keys and samples into flat
+    buffers. Nothing per document stays in memory but its metadata.
+    """
+    first_row: dict[str, int] = {}
+    infos: list[DocumentInfo] = []
+    sets = ShingleSets()
+    keys: RowBuffer | None = None
+    samples = RunBuffer(np.uint32)
     corpus = Corpus()
     for item in items:
         if isinstance(item, Skipped):
             corpus.skipped.append(item)
         elif isinstance(item, Notice):
             corpus.notices.append(item)
-        else:
-            _add_document(item, rows, corpus)
-            report("reading", len(rows), None)
-    for doc_id in sorted(rows):
-        corpus.infos.append(rows[doc_id].info)
-        corpus.shingle_sets.append(rows[doc_id].shingles)
-        if rows[doc_id].signature is not None:
-            corpus.signatures[doc_id] = rows[doc_id].signature
+        elif _is_new_document(item, first_row, infos, corpus):
+            first_row[item.info.id] = len(infos)
+            infos.append(item.info)
+            sets.append(item.shingles)  # type: ignore[arg-type]
+            if item.band_keys is not None:
+                keys = keys or RowBuffer(item.band_keys.size, np.uint64)
+                keys.append(item.band_keys)
+            samples.append(item.samples if item.samples is not None else _NO_SAMPLES)
+            report("reading", len(infos), None)
+    order = np.array(sorted(range(len(infos)), key=lambda row: infos[row].id), dtype=np.int64)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    corpus.infos = [infos[row] for row in order]
+    sets.reorder(order)
+    corpus.shingle_sets = sets
+    if keys is not None and keys.rows.shape[0] == len(infos):
+        corpus.band_keys = keys.rows[order]
+    counts = np.array(samples.counts, dtype=np.int64)
+    corpus.samples = SampleRuns(samples.values, counts, rank)
     corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
     corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
     return corpus
 
 
-def sign_corpus(corpus: Corpus, config: ScanConfig) -> np.ndarray:
-    """The signature matrix, one row per document: signatures the workers made are reused
-    unless boilerplate removal changed the document's shingle set; the rest are made here."""
+_NO_SAMPLES = np.empty(0, dtype=np.uint32)
+
+
+def index_keys(corpus: Corpus, config: ScanConfig, bands: int, rows: int) -> Corpus:
+    """Make ``band_keys`` and ``samples`` describe the current shingle sets: documents whose
+    set boilerplate removal changed (or that the workers did not key) are signed, keyed and
+    sampled again here; the rest keep what the workers made."""
     shares = corpus.boilerplate or [0.0] * len(corpus.infos)
-    made = corpus.signatures
-    todo = [i for i, info in enumerate(corpus.infos) if shares[i] > 0 or info.id not in made]
-    matrix = np.empty((len(corpus.infos), config.num_perm), dtype=np.uint32)
-    for row, info in enumerate(corpus.infos):
-        if shares[row] == 0 and info.id in made:
-            matrix[row] = made[info.id]
-    if todo:
-        signer = Signer(config.num_perm, config.seed)
-        matrix[todo] = signer.sign([corpus.shingle_sets[i] for i in todo])
-    return matrix
+    stale = [row for row, share in enumerate(shares) if share > 0]
+    if corpus.band_keys is None or corpus.samples is None:
+        stale = list(range(len(corpus.infos)))
+        corpus.band_keys = np.empty((len(corpus.infos), bands), dtype=np.uint64)
+        corpus.samples = SampleRuns(
+            np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.int64)
+        )
+    if not stale:
+        return corpus
+    fresh_sets = [corpus.shingle_sets[row] for row in stale]
+    signatures = Signer(config.num_perm, config.seed).sign(fresh_sets)
+    corpus.band_keys[stale] = band_keys(signatures, bands, rows)
+    fresh = [
+        containment_samples(s, min_shingles=config.min_containment_shingles) for s in fresh_sets
+    ]
+    runs = corpus.samples
+    owners = runs.owners.copy()
+    owners[np.isin(owners, stale)] = -1
+    corpus.samples = SampleRuns(
+        np.concatenate([runs.values, *fresh]),
+        np.concatenate([runs.counts, [f.size for f in fresh]]).astype(np.int64),
+        np.concatenate([owners, stale]).astype(np.int64),
+    )
+    return corpus
 
 
-def _add_document(doc: Shingled, rows: dict[str, Shingled], corpus: Corpus) -> None:
+def _is_new_document(
+    doc: Shingled, first_row: dict[str, int], infos: list[DocumentInfo], corpus: Corpus
+) -> bool:
+    """True for the first document of its id that has words; the rest become Skipped."""
     info = doc.info
-    if info.id in rows:
-        first = rows[info.id].info
+    if info.id in first_row:
+        first = infos[first_row[info.id]]
         where = f"{first.path}" if first.path != info.path else "earlier in this file"
         corpus.skipped.append(
             Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", doc.line)
         )
-    elif doc.shingles is None:
+        return False
+    if doc.shingles is None:
         corpus.skipped.append(Skipped(info.path, "no words in text", doc.line))
-    else:
-        rows[info.id] = doc
+        return False
+    return True
 
 
 def representative_rank(infos: list[DocumentInfo]) -> list[int]:
@@ -229,6 +297,12 @@ def make_member(info: DocumentInfo, pair: PairScore | None, boilerplate: float =
         is_representative=pair is None,
         boilerplate=boilerplate,
     )
+
+
+def _set_sizes(shingle_sets: Sequence[np.ndarray]) -> list[int]:
+    if isinstance(shingle_sets, ShingleSets):
+        return shingle_sets.sizes.tolist()
+    return [s.size for s in shingle_sets]
 
 
 def _cluster_order(cluster: Cluster) -> tuple[int, str]:

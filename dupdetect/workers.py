@@ -1,10 +1,13 @@
-"""Stages 1-3 per file (read, strip wire furniture, tokenize, shingle), in-process or in a pool.
+"""The per-document work of stages 1-5 (read, strip wire furniture, tokenize, shingle, sign,
+LSH band keys, containment samples), a chunk of files at a time, in-process or in a pool.
 
 The walk (``load.iter_input_files``) stays in the calling process; files go to worker processes
-in chunks, and each worker sends back only compact results: a ``Shingled`` (metadata and the
-``uint64`` shingle array) per document, and the ``Skipped`` and ``Notice`` items, never the texts.
-Chunks are consumed in walk order, so the items come out in exactly the order a one-process
-scan produces them, whatever the number of workers.
+in chunks, and each worker sends back only compact results: a ``Shingled`` (metadata, the
+``uint64`` shingle set, the band keys of its signature and its containment samples) per
+document, and the ``Skipped`` and ``Notice`` items, never the texts. A chunk's arrays travel
+packed into a few flat buffers (one pickle each, not three per document). Chunks are consumed
+in walk order, so the items come out in exactly the order a one-process scan produces them,
+whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from itertools import islice
 import numpy as np
 
 from .config import ScanConfig
+from .index import band_keys, containment_samples, lsh_params
 from .load import InputFile, ReadOptions, iter_input_files, read_file
 from .models import Document, Notice, Skipped
 from .normalize import word_bytes
@@ -59,7 +63,9 @@ class Shingled:
     info: DocumentInfo
     line: int | None
     shingles: np.ndarray | None
-    signature: np.ndarray | None = None
+    band_keys: np.ndarray | None = None  # uint64, one LSH bucket key per band
+    samples: np.ndarray | None = None  # uint32 containment samples (index.containment_samples)
+    words: bytes | None = None  # the word buffer shingled (``config.keep_words`` only)
 
 
 ShingleItem = Shingled | Skipped | Notice
@@ -68,11 +74,15 @@ ShingleItem = Shingled | Skipped | Notice
 def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
     """Strip wire furniture (if configured), tokenize and shingle one document."""
     cleaned = strip_wire(doc.text) if config.strip_wire else WireCleaned(doc.text, "")
-    hashes = hash_word_bytes(word_bytes(cleaned.text))
+    data = word_bytes(cleaned.text)
+    hashes = hash_word_bytes(data)
     if hashes.size == 0:  # nothing but a dateline or footer: keep what there is
-        hashes = hash_word_bytes(word_bytes(doc.text))
+        data = word_bytes(doc.text)
+        hashes = hash_word_bytes(data)
     info = DocumentInfo.of(doc, cleaned.text, cleaned.wire)
     shingled = shingle_hashes(hashes, config.shingle_size) if hashes.size else None
+    if config.keep_words and shingled is not None:  # the persistent index stores the words
+        return Shingled(info, doc.line, shingled, words=data.tobytes())
     return Shingled(info, doc.line, shingled)
 
 
@@ -82,16 +92,16 @@ def shingle_inputs(
     """Every Shingled, Skipped and Notice under ``paths``, in walk order, using ``config.jobs``."""
     walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
     if config.jobs <= 1:
-        for entry in walk:
-            yield from _process_entry(entry, config)
+        for chunk in _chunks(walk, CHUNK_FILES):
+            yield from process_chunk(chunk, config)
         return
     yield from _in_pool(walk, config)
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
-    """Worker task: read, shingle and sign a chunk of walk entries (Skipped ones pass through).
+    """Read, shingle, sign and key a chunk of walk entries (Skipped ones pass through).
 
-    Signing here, one batch per chunk, takes it off the main process; the pipeline re-signs
+    Signing here, one batch per chunk, takes it off the main process; the pipeline re-keys
     only documents whose shingle set boilerplate removal changes afterwards.
     """
     items = [item for entry in entries for item in _process_entry(entry, config)]
@@ -102,16 +112,84 @@ def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> lis
     ]
     if rows:
         sets = [items[i].shingles for i in rows]  # type: ignore[union-attr]
-        for row, signature in zip(
-            rows, _signer(config.num_perm, config.seed).sign(sets), strict=True
-        ):
-            items[row] = replace(items[row], signature=signature)  # type: ignore[type-var]
+        keys = band_keys(
+            _signer(config.num_perm, config.seed).sign(sets),
+            *_lsh_params(config.effective_lsh_threshold, config.num_perm),
+        )
+        for row, shingles, key_row in zip(rows, sets, keys, strict=True):
+            samples = containment_samples(shingles, min_shingles=config.min_containment_shingles)
+            items[row] = replace(items[row], band_keys=key_row, samples=samples)  # type: ignore[type-var]
     return items
+
+
+@dataclass(frozen=True)
+class PackedChunk:
+    """A chunk's items as they cross the process boundary: documents without their arrays,
+    which travel concatenated (shingles and samples) or stacked (band keys)."""
+
+    items: list[ShingleItem]
+    shingle_counts: np.ndarray  # per document item; -1: no words
+    shingles: np.ndarray
+    sample_counts: np.ndarray
+    samples: np.ndarray
+    keys: np.ndarray
+
+    @classmethod
+    def pack(cls, items: list[ShingleItem]) -> PackedChunk:
+        """Strip the arrays off the Shingled items and concatenate them."""
+        docs = [item for item in items if isinstance(item, Shingled) and item.shingles is not None]
+        stripped = {id(doc) for doc in docs}
+        return cls(
+            [replace(i, shingles=None, band_keys=None, samples=None) if id(i) in stripped else i
+             for i in items],
+            np.array(
+                [-1 if item.shingles is None else item.shingles.size
+                 for item in items if isinstance(item, Shingled)],
+                dtype=np.int64,
+            ),
+            _concatenate([d.shingles for d in docs], np.uint64),
+            np.array([d.samples.size for d in docs], dtype=np.int64),
+            _concatenate([d.samples for d in docs], np.uint32),
+            np.array([d.band_keys for d in docs], dtype=np.uint64),
+        )
+
+    def unpack(self) -> Iterator[ShingleItem]:
+        """The items again, each document's arrays as views of the chunk's buffers."""
+        shingle_at = sample_at = doc = shingled = 0
+        for item in self.items:
+            if not isinstance(item, Shingled):
+                yield item
+                continue
+            count = int(self.shingle_counts[shingled])
+            shingled += 1
+            if count < 0:
+                yield item
+                continue
+            samples = int(self.sample_counts[doc])
+            yield replace(
+                item,
+                shingles=self.shingles[shingle_at : shingle_at + count],
+                band_keys=self.keys[doc],
+                samples=self.samples[sample_at : sample_at + samples],
+            )
+            shingle_at, sample_at, doc = shingle_at + count, sample_at + samples, doc + 1
+
+
+def _concatenate(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
+
+
+def _packed_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> PackedChunk:
+    """Worker task: ``process_chunk``, packed for the trip back."""
+    return PackedChunk.pack(process_chunk(entries, config))
 
 
 @lru_cache(maxsize=4)
 def _signer(num_perm: int, seed: int) -> Signer:
     return Signer(num_perm, seed)
+
+
+_lsh_params = lru_cache(maxsize=16)(lsh_params)
 
 
 def _process_entry(entry: InputFile | Skipped, config: ScanConfig) -> Iterator[ShingleItem]:
@@ -133,14 +211,14 @@ def _in_pool(walk: Iterator[InputFile | Skipped], config: ScanConfig) -> Iterato
                     # Standard input can only be read here: finish what is queued, then read
                     # this chunk in-process, so the order stays that of the walk.
                     while pending:
-                        yield from pending.popleft().result()
+                        yield from pending.popleft().result().unpack()
                     yield from process_chunk(chunk, config)
                     continue
-                pending.append(pool.submit(process_chunk, chunk, config))
+                pending.append(pool.submit(_packed_chunk, chunk, config))
                 if len(pending) >= config.jobs * CHUNKS_AHEAD:
-                    yield from pending.popleft().result()
+                    yield from pending.popleft().result().unpack()
             while pending:
-                yield from pending.popleft().result()
+                yield from pending.popleft().result().unpack()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

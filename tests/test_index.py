@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from datasketch import MinHashLSH
 
 from dupdetect.index import candidate_pairs, lsh_params
@@ -50,3 +51,34 @@ def test_oversized_bucket_is_paired_to_its_first_member_only():
 def test_no_pairs_for_distinct_signatures():
     signatures = np.arange(64, dtype=np.uint32).reshape(4, 16)
     assert candidate_pairs(signatures, 4, 4).pairs.shape == (0, 2)
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 100, 128, 256])
+def test_band_and_row_choice_is_datasketchs(num_perm):
+    for step in range(1, 40):
+        threshold = step / 40
+        lsh_params.cache_clear()
+        try:
+            ours = lsh_params(threshold, num_perm)
+        except ValueError as exc:
+            ours = str(exc)
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+            theirs = (lsh.b, lsh.r)
+        except ValueError as exc:
+            theirs = str(exc)
+        assert ours == theirs, threshold
+
+
+def test_scan_imports_no_scipy(tmp_path):
+    # datasketch's import loads scipy (~1.3 s per process): signing and banding avoid it.
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_text("Title\n\n" + "one two three four five six seven " * 5)
+    code = (
+        "import sys; from dupdetect import scan, ScanConfig; "
+        f"scan([{str(tmp_path)!r}], ScanConfig()); print('scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

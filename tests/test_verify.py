@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupdetect.models import PairScore
 from dupdetect.verify import MatchRule, score, verify_pairs
@@ -42,3 +44,26 @@ def test_verify_pairs_keeps_only_matches():
     verified = verify_pairs(pairs, sets, rule)
     assert [(v.a, v.b) for v in verified] == [(0, 1)]
     assert verified[0].score.jaccard == round(95 / 105, 4)
+
+
+@given(
+    st.lists(st.sets(st.integers(0, 60), min_size=0, max_size=40), min_size=2, max_size=12),
+    st.sampled_from([0.0, 0.25, 0.4, 0.5, 1.0]),
+    st.sampled_from([0.0, 0.5, 0.7, 1.0]),
+    st.integers(0, 25),
+)
+def test_verify_pairs_equals_scoring_every_pair(sets, threshold, containment, min_shingles):
+    # The vectorized pre-filter with its rounding margin must keep exactly what the rule,
+    # applied pair by pair to the rounded scores, keeps.
+    arrays = [np.array(sorted(s), dtype=np.uint64) for s in sets]
+    pairs = np.array(
+        [(a, b) for a in range(len(arrays)) for b in range(a + 1, len(arrays))], dtype=np.int64
+    )
+    rule = MatchRule(threshold, containment, min_shingles)
+    expected = [
+        (a, b, score(arrays[a], arrays[b]))
+        for a, b in pairs.tolist()
+        if rule.matches(score(arrays[a], arrays[b]), arrays[a].size, arrays[b].size)
+    ]
+    got = [(v.a, v.b, v.score) for v in verify_pairs(pairs, arrays, rule)]
+    assert got == expected

@@ -1,0 +1,73 @@
+"""ShingleSets: the disk-backed sequence of shingle sets a scan keeps instead of arrays."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dupdetect.arrays import RowBuffer, RunBuffer
+from dupdetect.shingle_sets import ShingleSets
+
+sets_strategy = st.lists(arrays(np.uint64, st.integers(0, 300)), max_size=30)
+
+
+@given(sets_strategy, st.data())
+def test_reads_back_what_was_appended_replaced_and_reordered(sets, data):
+    with ShingleSets() as store:
+        for s in sets:
+            store.append(s)
+        expected = list(sets)
+        for _ in range(data.draw(st.integers(0, 5))):
+            if not expected:
+                break
+            at = data.draw(st.integers(0, len(expected) - 1))
+            new = data.draw(arrays(np.uint64, st.integers(0, 50)))
+            store[at] = new
+            expected[at] = new
+        order = data.draw(st.permutations(range(len(expected))))
+        store.reorder(order)
+        expected = [expected[i] for i in order]
+        assert len(store) == len(expected)
+        assert store.sizes.tolist() == [s.size for s in expected]
+        for got, want in zip(store, expected, strict=True):
+            assert got.dtype == np.uint64 and np.array_equal(got, want)
+
+
+def test_large_appends_are_flushed_and_read_back(tmp_path):
+    rng = np.random.default_rng(1)
+    sets = [rng.integers(0, 2**63, size=n, dtype=np.uint64) for n in (0, 1, 700_000, 5)]
+    store = ShingleSets.of(sets, directory=str(tmp_path))
+    assert store.bytes_on_disk == 8 * sum(s.size for s in sets)
+    assert all(np.array_equal(store[i], s) for i, s in enumerate(sets))
+    assert np.array_equal(store[-1], sets[-1])
+    assert [a.size for a in store[1:3]] == [1, 700_000]
+    store.close()
+    assert list(tmp_path.iterdir()) == []  # an anonymous file: nothing left behind
+
+
+def test_out_of_range_positions_raise():
+    store = ShingleSets.of([np.arange(3, dtype=np.uint64)])
+    with pytest.raises(IndexError):
+        store[1]
+    with pytest.raises(IndexError):
+        store.reorder([0, 1])
+    store.close()
+
+
+def test_sets_read_back_are_read_only():
+    store = ShingleSets.of([np.arange(3, dtype=np.uint64)])
+    with pytest.raises(ValueError):
+        store[0][0] = 7
+    store.close()
+
+
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=20), max_size=200))
+def test_row_and_run_buffers_keep_what_was_appended(runs):
+    rows, buffer = RowBuffer(2, np.uint64), RunBuffer(np.uint32)
+    for run in runs:
+        rows.append(np.array([len(run), 7], dtype=np.uint64))
+        buffer.append(np.array(run, dtype=np.uint32))
+    assert rows.rows[:, 0].tolist() == [len(r) for r in runs]
+    assert buffer.counts == [len(r) for r in runs]
+    assert buffer.values.tolist() == [v for r in runs for v in r]
