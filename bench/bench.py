@@ -4,7 +4,7 @@ Usage (from the repo root; ``make bench`` runs the default):
 
     .venv/bin/python bench/bench.py                    # 10,000 documents
     .venv/bin/python bench/bench.py --docs 100000      # naive baseline timed on a 10k subset
-    .venv/bin/python bench/bench.py --docs 1000000 --out BENCHMARKS.md
+    .venv/bin/python bench/bench.py --docs 100000 1000000 --jobs 2   # both sizes + scaling
 
 The synthetic corpus (``dupdetect.synth``) is written once to ``data/bench-<docs>/`` and reused
 while its ``manifest.json`` matches. Every measurement runs in its own subprocess, so its peak
@@ -72,15 +72,23 @@ print(json.dumps({"docs": len(sketches), "pairs": len(pairs)}))
 FLOOR = (
     _FILES
     + """
-import json
+import json, multiprocessing
 from dupdetect.normalize import word_bytes
 from dupdetect.shingle import hash_word_bytes, shingle_hashes
-n = total = 0
-for path in files(sys.argv[1], int(sys.argv[2])):
-    with open(path, encoding="utf-8") as fh:
-        total += shingle_hashes(hash_word_bytes(word_bytes(fh.read())), 5).size
-    n += 1
-print(json.dumps({"docs": n, "shingles": total}))
+def count(paths):
+    total = 0
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            total += shingle_hashes(hash_word_bytes(word_bytes(fh.read())), 5).size
+    return total
+paths = files(sys.argv[1], int(sys.argv[2]))
+chunks = [paths[i : i + 256] for i in range(0, len(paths), 256)]
+if int(sys.argv[3]) > 1:
+    with multiprocessing.Pool(int(sys.argv[3])) as pool:
+        total = sum(pool.imap(count, chunks))
+else:
+    total = sum(map(count, chunks))
+print(json.dumps({"docs": len(paths), "shingles": total}))
 """
 )
 
@@ -104,11 +112,16 @@ class Row:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=10_000, help="corpus size (10000, 100000 …)")
+    parser.add_argument(
+        "--docs", type=int, nargs="+", default=[10_000], help="corpus sizes (10000 100000 …)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="corpus seed")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to run")
     parser.add_argument("--skip-naive", action="store_true", help="do not run the naive baseline")
+    parser.add_argument(
+        "--floor-processes", type=int, nargs="*", default=[1, 2], help="floor variants to run"
+    )
     return parser.parse_args(argv)
 
 
@@ -163,10 +176,13 @@ def run_naive(docs_dir: Path, n_docs: int) -> Row:
     return Row("naive datasketch", result["docs"], wall, rss, note)
 
 
-def run_floor(docs_dir: Path, n_docs: int) -> Row:
+def run_floor(docs_dir: Path, n_docs: int, processes: int = 1) -> Row:
     """Read + tokenize + hash + shingle, the scan's own functions, nothing else."""
-    wall, rss, out = measure([sys.executable, "-c", FLOOR, str(docs_dir), "0"])
-    return Row("floor (read+tokenize+hash+shingle)", json.loads(out)["docs"], wall, rss)
+    wall, rss, out = measure([sys.executable, "-c", FLOOR, str(docs_dir), "0", str(processes)])
+    name = "floor (read+tokenize+hash+shingle)"
+    if processes > 1:
+        name = f"floor, {processes} processes"
+    return Row(name, json.loads(out)["docs"], wall, rss)
 
 
 def run_dupdetect(docs_dir: Path, n_docs: int, jobs: int, gold: Path) -> Row:
@@ -195,20 +211,41 @@ def read_clusters(csv_path: Path) -> list[list[str]]:
 
 
 def table(rows: list[Row]) -> str:
-    """Markdown table of the rows, with ratios against the naive baseline and the floor."""
+    """Markdown table of the rows, with ratios against the naive baseline and the floors."""
     naive = next((r for r in rows if r.variant.startswith("naive")), None)
-    floor = next(r for r in rows if r.variant.startswith("floor"))
+    floors = [r for r in rows if r.variant.startswith("floor")]
     lines = [
-        "| variant | docs | wall s | docs/s | peak RSS MB | vs naive | vs floor | notes |",
-        "|---|--:|--:|--:|--:|--:|--:|---|",
+        "| variant | docs | wall s | docs/s | peak RSS MB | vs naive | "
+        + " | ".join(f"vs {_short(f.variant)}" for f in floors)
+        + " | notes |",
+        "|---|--:|--:|--:|--:|--:|" + "--:|" * len(floors) + "---|",
     ]
     for r in rows:
         vs_naive = f"{r.rate / naive.rate:.2f}x" if naive else "n/a"
+        vs_floors = "".join(f" {r.rate / f.rate:.2f}x |" for f in floors)
         lines.append(
             f"| {r.variant} | {r.docs:,} | {r.wall:.1f} | {r.rate:,.0f} | {r.rss_mb:,.0f} "
-            f"| {vs_naive} | {r.rate / floor.rate:.2f}x | {r.note} |"
+            f"| {vs_naive} |{vs_floors} {r.note} |"
         )
     return "\n".join(lines)
+
+
+def _short(variant: str) -> str:
+    return "floor 1p" if variant.startswith("floor (") else variant.replace(", ", " ").replace(
+        " processes", "p"
+    )
+
+
+def scaling(walls: dict[int, float], jobs: int) -> str:
+    """How ``dupdetect --jobs N`` time grew between the corpus sizes measured in this run."""
+    sizes = sorted(walls)
+    lines = [f"Scaling of `dupdetect --jobs {jobs}` wall time within this run:", ""]
+    for small, large in zip(sizes, sizes[1:], strict=False):
+        lines.append(
+            f"- {small:,} -> {large:,} documents ({large / small:.0f}x): "
+            f"{walls[small]:.1f} s -> {walls[large]:.1f} s = **{walls[large] / walls[small]:.2f}x**"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def machine() -> str:
@@ -235,8 +272,9 @@ INTRO = """# Benchmarks
   per document for candidate pairs (no verification, no clustering). Above 10,000 documents it
   is timed on the first 10,000 and its docs/s is extrapolated.
 - **floor**: read + `normalize.word_bytes` + `shingle.hash_word_bytes` + `shingle_hashes`
-  (the scan's own tokenizer and hashing) only, in one process; no wire
-  cleanup, no MinHash, no index. What any scan must at least pay, in one process.
+  (the scan's own tokenizer and hashing, C loops included) only; no wire cleanup, no MinHash,
+  no index. What any scan must at least pay: in one process (**floor 1p**) and split over a
+  pool of 2 processes (**floor 2p**, the fair comparison for `--jobs 2`).
 - **dupdetect --jobs N**: `dupdetect scan DIR -f csv -o FILE -q --jobs N` end to end (read,
   clean, shingle, boilerplate, sign, LSH + containment index, exact verification, clustering,
   CSV), with pairwise precision/recall/F1 against `gold.jsonl`.
@@ -251,25 +289,42 @@ Each variant runs in its own subprocess; peak RSS is that process tree's largest
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = parse_args(argv)
-    corpus = ensure_corpus(args.docs, args.seed)
-    docs_dir, gold = corpus / "docs", corpus / "gold.jsonl"
     started = time.perf_counter()
-    rows = [] if args.skip_naive else [run_naive(docs_dir, args.docs)]
-    rows.append(run_floor(docs_dir, args.docs))
-    rows += [run_dupdetect(docs_dir, args.docs, jobs, gold) for jobs in args.jobs]
+    walls: dict[int, float] = {}
+    scaled = f"dupdetect --jobs {max(args.jobs)}"
+    for docs in args.docs:
+        section, rows = run_size(docs, args)
+        walls.update((docs, r.wall) for r in rows if r.variant == scaled)
+        emit(section, args.out)
+    if len(walls) > 1:
+        emit("\n" + scaling(walls, max(args.jobs)), args.out)
+    print(f"appended to {args.out} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    return 0
+
+
+def run_size(docs: int, args: argparse.Namespace) -> tuple[str, list[Row]]:
+    """Every variant on the ``docs``-document corpus: the report section and its rows."""
+    corpus = ensure_corpus(docs, args.seed)
+    docs_dir, gold = corpus / "docs", corpus / "gold.jsonl"
+    rows = [] if args.skip_naive else [run_naive(docs_dir, docs)]
+    rows += [run_floor(docs_dir, docs, processes) for processes in args.floor_processes]
+    rows += [run_dupdetect(docs_dir, docs, jobs, gold) for jobs in args.jobs]
     manifest = json.loads((corpus / "manifest.json").read_text())
     section = (
-        f"\n## {args.docs:,} documents (seed {args.seed})\n\n{machine()} · corpus "
+        f"\n## {docs:,} documents (seed {args.seed})\n\n{machine()} · corpus "
         f"{manifest['total_bytes'] / 1e6:.0f} MB, {manifest['n_clusters']:,} gold clusters, "
         f"{manifest['n_clustered_docs']:,} clustered docs\n\n{table(rows)}\n"
     )
-    print(section)
-    if not args.out.exists():
-        args.out.write_text(INTRO, encoding="utf-8")
-    with args.out.open("a", encoding="utf-8") as fh:
-        fh.write(section)
-    print(f"appended to {args.out} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    return 0
+    return section, rows
+
+
+def emit(text: str, out: Path) -> None:
+    """Print ``text`` and append it to ``out`` (created with the introduction if missing)."""
+    print(text)
+    if not out.exists():
+        out.write_text(INTRO, encoding="utf-8")
+    with out.open("a", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 if __name__ == "__main__":

@@ -105,7 +105,18 @@ _UTF8_WORD_BYTES = bytes.maketrans(
     bytes(c if c >= 0x80 or chr(c).isalnum() else 0 for c in range(256)),
 )
 # Non-ASCII punctuation common in English news; replaced by spaces, most texts become ASCII.
-_COMMON_PUNCTUATION = ("\u2014", "\u2013", "\u201c", "\u201d", "\u00ab", "\u00bb", "\u2022")
+# They are left alone by NFKC and case folding, so they can be blanked before normalizing,
+# which then takes the ASCII fast path for most English texts.
+_COMMON_PUNCTUATION = (
+    "\u2014", "\u2013", "\u201c", "\u201d", "\u00ab", "\u00bb", "\u2022",
+    "\u00a9", "\u00ae", "\u00b7", "\u00b0", "\u00a7", "\u00b6", "\u2020",
+)  # fmt: skip
+
+
+def _blank_common_punctuation(text: str) -> str:
+    for mark in _COMMON_PUNCTUATION:
+        text = text.replace(mark, " ")
+    return text
 
 
 def word_bytes(text: str) -> np.ndarray:
@@ -117,10 +128,11 @@ def word_bytes(text: str) -> np.ndarray:
     >>> bytes(word_bytes("Don’t — PANIC!")).split(bytes(1))
     [b'dont', b'', b'', b'panic', b'']
     """
+    if not text.isascii():
+        text = _blank_common_punctuation(text)
     folded = normalize(text)
-    if not folded.isascii():
-        for mark in _COMMON_PUNCTUATION:
-            folded = folded.replace(mark, " ")
+    if not folded.isascii():  # compatibility forms may have become such marks
+        folded = _blank_common_punctuation(folded)
     if folded.isascii():
         data = folded.encode("ascii").translate(_ASCII_WORD_BYTES)
     elif _HAS_UNSPACED.search(folded):

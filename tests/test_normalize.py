@@ -64,7 +64,7 @@ def test_marks_are_kept_alike_with_and_without_unspaced_scripts():
     assert words("\u00af x") == ["\u0304", "x"]
 
 
-_SCRIPTS = "aZ09 _-'’.,—…«»€©\u00a0\u0301\u0915\u093f\u0431\u03b1\u0645ßİﬁ①²\ud800\u0e01\u4e00"
+_SCRIPTS = "aZ09 _-'’.,—…«»€©®·°§¶†™\ufe58\u00a0\u0301\u0915\u093f\u0431\u03b1\u0645ßİﬁ①²\ud800\u0e01\u4e00"
 
 
 @given(st.text(alphabet=st.sampled_from(_SCRIPTS) | st.characters(), max_size=60))
