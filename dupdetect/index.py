@@ -190,7 +190,10 @@ def containment_samples(
     """
     if shingles.size < min_shingles:
         return np.empty(0, dtype=np.uint32)
-    picked = shingles[shingles % np.uint64(sample_mod) == 0]
+    if sample_mod & (sample_mod - 1) == 0:  # a power of two: a mask, not a division
+        picked = shingles[(shingles & np.uint64(sample_mod - 1)) == 0]
+    else:
+        picked = shingles[shingles % np.uint64(sample_mod) == 0]
     return (picked ^ (picked >> np.uint64(32))).astype(np.uint32)
 
 

@@ -135,10 +135,11 @@ def read_file(
     if item.stdin:
         yield from read_stdin_jsonl(max_file_size, options)
         return
-    inner, compression = split_compression(item.path.name)
-    suffix = Path(inner).suffix.lower()
+    path = item.path
+    inner, compression = split_compression(path.name)
+    suffix = os.path.splitext(inner)[1].lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        shown = suffix + (compression or "") if compression else item.path.suffix.lower()
+        shown = suffix + (compression or "") if compression else path.suffix.lower()
         yield Skipped(item.rel, f"unsupported file type {shown or '(no extension)'!r}")
         return
     if suffix in WARC_SUFFIXES:
@@ -148,9 +149,9 @@ def read_file(
     else:
         reader = None
     if reader is not None:
-        yield from read_streamed(item.path, item.rel, compression, max_file_size, reader)
+        yield from read_streamed(path, item.rel, compression, max_file_size, reader)
         return
-    raw = read_whole(item.path, item.rel, max_file_size, compression)
+    raw = read_whole(path, item.rel, max_file_size, compression)
     if isinstance(raw, Skipped):
         yield raw
         return

@@ -147,10 +147,10 @@ def test_read_error_is_reported_not_raised(tmp_path, monkeypatch):
     # Root can read a chmod-0 file, so simulate the OS refusing the read.
     (tmp_path / "a.txt").write_text("T\nbody", encoding="utf-8")
 
-    def refuse(self):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("pathlib.Path.read_bytes", refuse)
+    monkeypatch.setattr("dupdetect.formats.files.open", refuse, raising=False)
     docs, skipped, _ = _read(tmp_path)
     assert docs == []
     assert [(s.path, s.reason) for s in skipped] == [("a.txt", "cannot read: Permission denied")]

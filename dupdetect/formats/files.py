@@ -8,6 +8,7 @@ read line by line or record by record; a compressed stream may expand to at most
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -25,11 +26,15 @@ def read_whole(
 ) -> bytes | Skipped:
     """The file's (decompressed) bytes, or a Skipped when too large, corrupt or unreadable."""
     try:
+        if compression is None:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_file_size:
+                    return Skipped(rel, _too_large(size, max_file_size))
+                return fh.read()
         size = path.stat().st_size
         if size > max_file_size:
-            return Skipped(rel, f"file is larger than the limit ({size} > {max_file_size} bytes)")
-        if compression is None:
-            return path.read_bytes()
+            return Skipped(rel, _too_large(size, max_file_size))
         stream = open_decompressed(path, compression, max_file_size)
     except OSError as exc:
         return Skipped(rel, f"cannot read: {exc.strerror or exc}")
@@ -40,6 +45,10 @@ def read_whole(
         return Skipped(rel, str(exc))
     except (*DECOMPRESSION_ERRORS, OSError) as exc:
         return Skipped(rel, corrupt(compression, exc, 0))
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file is larger than the limit ({size} > {limit} bytes)"
 
 
 def read_streamed(
