@@ -11,7 +11,17 @@ from typing import IO
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from .config import ScanConfig
 from .configfile import find_pyproject, read_settings
@@ -209,6 +219,14 @@ def open_output(output: Path | None) -> Iterator[IO[str]]:
         raise ScanFailed(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
+class RateColumn(ProgressColumn):
+    """Items per second of a task (blank until rich has measured a speed)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
 @contextlib.contextmanager
 def progress_bars(console: Console, enabled: bool) -> Iterator[object]:
     """A progress callback drawing rich bars on stderr; a no-op when off or not a terminal."""
@@ -219,7 +237,9 @@ def progress_bars(console: Console, enabled: bool) -> Iterator[object]:
         TextColumn("{task.description:>10}"),
         BarColumn(),
         TextColumn("{task.completed:,}"),
+        RateColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
     )
