@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,7 +26,9 @@ class CandidateSet:
     """Candidate pairs ``(i, j)``, ``i < j``, as row indexes into the signature matrix.
 
     ``oversized_buckets`` counts buckets larger than ``max_bucket``; their members were paired
-    with the bucket's first member only.
+    with the bucket's first member only. ``oversized_firsts`` and ``oversized_sizes`` name the
+    first member and the size of each (the same bucket seen in several bands counts once per
+    band).
     """
 
     pairs: np.ndarray
@@ -34,6 +36,8 @@ class CandidateSet:
     rows: int
     oversized_buckets: int = 0
     largest_bucket: int = 0
+    oversized_firsts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    oversized_sizes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 @functools.lru_cache(maxsize=64)
@@ -109,13 +113,25 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def lsh_candidates(keys: np.ndarray, max_bucket: int = 500) -> CandidateSet:
     """All pairs of rows of a ``(documents, bands)`` key matrix equal in at least one band."""
     chunks: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
     oversized = largest = 0
     for band in range(keys.shape[1]):
         grouped = group_pairs(np.ascontiguousarray(keys[:, band]), max_bucket, star_oversized=True)
         chunks.append(grouped.pairs)
+        firsts.append(grouped.oversized_firsts)
+        sizes.append(grouped.oversized_sizes)
         oversized += grouped.oversized
         largest = max(largest, grouped.largest)
-    return CandidateSet(_unique_pairs(chunks, keys.shape[0]), keys.shape[1], 0, oversized, largest)
+    return CandidateSet(
+        _unique_pairs(chunks, keys.shape[0]),
+        keys.shape[1],
+        0,
+        oversized,
+        largest,
+        np.concatenate(firsts) if firsts else np.empty(0, dtype=np.int64),
+        np.concatenate(sizes) if sizes else np.empty(0, dtype=np.int64),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,8 @@ class GroupedPairs:
     pairs: np.ndarray
     oversized: int
     largest: int
+    oversized_firsts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    oversized_sizes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def group_pairs(keys: np.ndarray, max_bucket: int, *, star_oversized: bool) -> GroupedPairs:
@@ -153,6 +171,7 @@ def _pairs_in_runs(
     starts, sizes = starts[by_size], sizes[by_size]
     edges = np.append(np.flatnonzero(np.diff(sizes, prepend=-1)), sizes.size)
     chunks = [np.empty((0, 2), dtype=np.int64)]
+    firsts, first_sizes = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
         size = int(sizes[lo])
         at = starts[lo:hi][:, None] + np.arange(size)
@@ -160,11 +179,20 @@ def _pairs_in_runs(
         if size <= max_bucket:
             first, second = np.triu_indices(size, k=1)
             chunks.append(np.column_stack((members[:, first].ravel(), members[:, second].ravel())))
-        elif star_oversized:
-            chunks.append(
-                np.column_stack((np.repeat(members[:, 0], size - 1), members[:, 1:].ravel()))
-            )
-    return GroupedPairs(np.concatenate(chunks), oversized, largest)
+        else:
+            firsts.append(members[:, 0])
+            first_sizes.append(np.full(members.shape[0], size, dtype=np.int64))
+            if star_oversized:
+                chunks.append(
+                    np.column_stack((np.repeat(members[:, 0], size - 1), members[:, 1:].ravel()))
+                )
+    return GroupedPairs(
+        np.concatenate(chunks),
+        oversized,
+        largest,
+        np.concatenate(firsts),
+        np.concatenate(first_sizes),
+    )
 
 
 def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from .cluster import Group, group_documents
 from .config import ScanConfig
 from .errors import NoArticlesError
 from .index import (
+    CandidateSet,
     SampleRuns,
     band_keys,
     containment_samples,
@@ -107,6 +108,7 @@ def _scan_corpus(
         corpus.samples, len(corpus.infos), max_bucket=config.max_bucket  # type: ignore[arg-type]
     )
     candidates = merge_candidates(lsh, contained)
+    corpus.notices += oversized_bucket_notices(lsh, corpus.infos, config.max_bucket)
     report("indexing", len(corpus.infos), len(corpus.infos))
     rule = MatchRule(config.threshold, config.containment, config.min_containment_shingles)
     report("verifying", 0, len(candidates))
@@ -220,6 +222,25 @@ def index_keys(corpus: Corpus, config: ScanConfig, bands: int, rows: int) -> Cor
         np.concatenate([owners, stale]).astype(np.int64),
     )
     return corpus
+
+
+def oversized_bucket_notices(
+    lsh: CandidateSet, infos: list[DocumentInfo], max_bucket: int
+) -> list[Notice]:
+    """One warning per document heading an LSH bucket of more than ``max_bucket`` documents
+    (near-identical pages, e.g. boilerplate only): its bucket was compared with it alone."""
+    largest: dict[int, int] = {}
+    firsts, sizes = lsh.oversized_firsts.tolist(), lsh.oversized_sizes.tolist()
+    for first, size in zip(firsts, sizes, strict=True):
+        largest[first] = max(size, largest.get(first, 0))
+    return [
+        Notice(
+            infos[first].path,
+            f"{infos[first].id!r} and {size - 1:,} other documents share an LSH bucket (more "
+            f"than max_bucket {max_bucket}): they were compared with it only, not with each other",
+        )
+        for first, size in sorted(largest.items())
+    ]
 
 
 def _is_new_document(

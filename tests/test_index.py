@@ -82,3 +82,16 @@ def test_scan_imports_no_scipy(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_oversized_bucket_is_reported_with_its_first_document(tmp_path):
+    from dupdetect import ScanConfig, scan
+
+    page = "Title\n\n" + " ".join(f"menu{i}" for i in range(60))
+    for i in range(12):
+        (tmp_path / f"p{i:02d}.txt").write_text(page)
+    result = scan([tmp_path], ScanConfig(max_bucket=5, boilerplate_min_docs=0))
+    warnings = [w for w in result.warnings if "LSH bucket" in w.message]
+    assert [w.path for w in warnings] == ["p00.txt"]
+    assert "'p00.txt' and 11 other documents" in warnings[0].message
+    assert result.clusters[0].size == 12  # still one cluster: all were compared with p00
