@@ -1,57 +1,83 @@
 """Growable numpy buffers for per-document data collected one document at a time.
 
-A million small numpy arrays cost ~100 bytes of object overhead each on top of their data;
-the scan instead appends rows (band keys) and variable-length runs (containment samples) to
-buffers that double when full.
+A million small numpy arrays cost ~100 bytes of object overhead each on top of their data,
+and a buffer that doubles when full needs three times its size while it grows. These buffers
+fill fixed-size blocks instead, and hand their content over once at the end, freeing each
+block as soon as it is copied: at most one block more than the result is ever held.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+#: Values per block (a few MB: small next to the whole, large enough to amortize appends).
+BLOCK_VALUES = 1 << 20
+
 
 class RowBuffer:
-    """Rows of a fixed width appended one at a time: ``rows`` is a view of what was added."""
+    """Rows of a fixed width appended one at a time."""
 
     def __init__(self, width: int, dtype: type) -> None:
-        self._data = np.empty((64, width), dtype=dtype)
-        self._count = 0
+        self.width = width
+        self._dtype = np.dtype(dtype)
+        self._block_rows = max(1, BLOCK_VALUES // max(width, 1))
+        self._blocks: list[np.ndarray] = []
+        self._filled = self._block_rows  # rows used in the last block
+        self.count = 0
 
     def append(self, row: np.ndarray) -> None:
         """Add one row (its length must be the buffer's width)."""
-        if self._count == self._data.shape[0]:
-            grown = np.empty((2 * self._count, self._data.shape[1]), dtype=self._data.dtype)
-            grown[: self._count] = self._data
-            self._data = grown
-        self._data[self._count] = row
-        self._count += 1
+        if self._filled == self._block_rows:
+            self._blocks.append(np.empty((self._block_rows, self.width), dtype=self._dtype))
+            self._filled = 0
+        self._blocks[-1][self._filled] = row
+        self._filled += 1
+        self.count += 1
 
-    @property
-    def rows(self) -> np.ndarray:
-        """The rows added so far, in order (a view)."""
-        return self._data[: self._count]
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """All rows, row ``k`` (in order of appending) moved to ``positions[k]``; empties the
+        buffer."""
+        out = np.empty((self.count, self.width), dtype=self._dtype)
+        done = 0
+        while self._blocks:
+            block = self._blocks.pop(0)
+            rows = min(self._block_rows, self.count - done)
+            out[positions[done : done + rows]] = block[:rows]
+            done += rows
+        self.count = 0
+        return out
 
 
 class RunBuffer:
     """Variable-length runs of values appended one at a time (one run per document)."""
 
     def __init__(self, dtype: type) -> None:
-        self._values = np.empty(1024, dtype=dtype)
-        self._end = 0
+        self._dtype = np.dtype(dtype)
+        self._blocks: list[np.ndarray] = []
+        self._filled = BLOCK_VALUES  # values used in the last block
         self.counts: list[int] = []
 
     def append(self, run: np.ndarray) -> None:
         """Add one run (possibly empty)."""
-        needed = self._end + run.size
-        if needed > self._values.size:
-            grown = np.empty(max(needed, 2 * self._values.size), dtype=self._values.dtype)
-            grown[: self._end] = self._values[: self._end]
-            self._values = grown
-        self._values[self._end : needed] = run
-        self._end = needed
         self.counts.append(int(run.size))
+        at = 0
+        while at < run.size:
+            if self._filled == BLOCK_VALUES:
+                self._blocks.append(np.empty(BLOCK_VALUES, dtype=self._dtype))
+                self._filled = 0
+            step = min(run.size - at, BLOCK_VALUES - self._filled)
+            self._blocks[-1][self._filled : self._filled + step] = run[at : at + step]
+            self._filled += step
+            at += step
 
-    @property
-    def values(self) -> np.ndarray:
-        """Every run's values, concatenated in order (a view)."""
-        return self._values[: self._end]
+    def take_values(self) -> np.ndarray:
+        """Every run's values, concatenated in order; empties the buffer of its values."""
+        total = sum(self.counts)
+        out = np.empty(total, dtype=self._dtype)
+        done = 0
+        while self._blocks:
+            block = self._blocks.pop(0)
+            size = min(BLOCK_VALUES, total - done)
+            out[done : done + size] = block[:size]
+            done += size
+        return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -159,23 +159,10 @@ def _pairs_in_runs(
     ordered: np.ndarray, members_of: np.ndarray, max_bucket: int, *, star_oversized: bool
 ) -> GroupedPairs:
     """``group_pairs`` on sorted keys: ``members_of[k]`` is the member at sorted position k."""
-    if ordered.size == 0:
-        return GroupedPairs(np.empty((0, 2), dtype=np.int64), 0, 0)
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    sizes = np.diff(np.concatenate((starts, [ordered.size])))
-    oversized, largest = int((sizes > max_bucket).sum()), int(sizes.max(initial=0))
-    # Groups of two or more, arranged by size: each size is then one contiguous slice.
-    shared = sizes >= 2
-    starts, sizes = starts[shared], sizes[shared]
-    by_size = np.argsort(sizes, kind="stable")
-    starts, sizes = starts[by_size], sizes[by_size]
-    edges = np.append(np.flatnonzero(np.diff(sizes, prepend=-1)), sizes.size)
+    runs = _shared_runs(ordered)
     chunks = [np.empty((0, 2), dtype=np.int64)]
     firsts, first_sizes = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-        size = int(sizes[lo])
-        at = starts[lo:hi][:, None] + np.arange(size)
-        members = np.sort(members_of[at].astype(np.int64), axis=1)
+    for size, members in runs.groups(members_of):
         if size <= max_bucket:
             first, second = np.triu_indices(size, k=1)
             chunks.append(np.column_stack((members[:, first].ravel(), members[:, second].ravel())))
@@ -188,11 +175,48 @@ def _pairs_in_runs(
                 )
     return GroupedPairs(
         np.concatenate(chunks),
-        oversized,
-        largest,
+        int((runs.sizes > max_bucket).sum()),
+        runs.largest,
         np.concatenate(firsts),
         np.concatenate(first_sizes),
     )
+
+
+@dataclass(frozen=True)
+class SharedRuns:
+    """The runs of two or more equal values in a sorted array: where each starts, its size."""
+
+    starts: np.ndarray
+    sizes: np.ndarray
+    largest: int
+
+    def groups(self, members_of: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """``(size, members)`` per run size: a ``(runs, size)`` matrix of each run's members
+        (``members_of`` at the run's positions), sorted within each run."""
+        by_size = np.argsort(self.sizes, kind="stable")
+        starts, sizes = self.starts[by_size], self.sizes[by_size]
+        edges = np.append(np.flatnonzero(np.diff(sizes, prepend=-1)), sizes.size)
+        for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+            size = int(sizes[lo])
+            at = starts[lo:hi][:, None] + np.arange(size)
+            yield size, np.sort(members_of[at].astype(np.int64), axis=1)
+
+
+def _shared_runs(ordered: np.ndarray) -> SharedRuns:
+    """Runs of equal values of size two or more; singletons cost three boolean masks only
+    (on a million documents' containment samples most values are singletons)."""
+    if ordered.size == 0:
+        return SharedRuns(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0)
+    same = ordered[1:] == ordered[:-1]  # same[k]: positions k and k + 1 are in one run
+    begins = same.copy()
+    begins[1:] &= ~same[:-1]
+    starts = np.flatnonzero(begins)
+    del begins
+    ends = same
+    ends[:-1] &= ~same[1:]
+    sizes = np.flatnonzero(ends) + 2 - starts
+    largest = int(sizes.max()) if sizes.size else 1
+    return SharedRuns(starts, sizes, largest)
 
 
 def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
@@ -274,17 +298,46 @@ def sampled_containment_candidates(
     packed = _pack_samples(runs)
     packed.sort()
     sample, owner = _halves(packed)
-    grouped = _pairs_in_runs(sample, owner, max_bucket, star_oversized=False)
-    del packed, sample, owner
+    shared_runs = _shared_runs(sample)
+    codes = _pair_codes(shared_runs, owner, count, max_bucket)
+    oversized = int((shared_runs.sizes > max_bucket).sum())
+    largest = shared_runs.largest
+    del packed, sample, owner, shared_runs
+    codes.sort()
+    codes, shared = _count_equal(codes)
     per_row = np.bincount(
         runs.owners[runs.owners >= 0], weights=runs.counts[runs.owners >= 0], minlength=count
     ).astype(np.int64)
-    codes, shared = np.unique(grouped.pairs[:, 0] * count + grouped.pairs[:, 1], return_counts=True)
     first, second = codes // count, codes % count
     smaller = np.minimum(per_row[first], per_row[second])
     keep = (shared >= 2) & (shared >= min_share * smaller)
     pairs = np.column_stack((first[keep], second[keep]))
-    return CandidateSet(pairs, 0, 0, grouped.oversized, grouped.largest)
+    return CandidateSet(pairs, 0, 0, oversized, largest)
+
+
+def _pair_codes(runs: SharedRuns, owners: np.ndarray, count: int, max_bucket: int) -> np.ndarray:
+    """``i * count + j`` for every pair ``i < j`` of owners sharing a run (runs larger than
+    ``max_bucket`` skipped), written into one array sized in advance."""
+    kept = runs.sizes <= max_bucket
+    total = int((runs.sizes[kept] * (runs.sizes[kept] - 1) // 2).sum())
+    codes = np.empty(total, dtype=np.int64)
+    filled = 0
+    for size, members in runs.groups(owners):
+        if size > max_bucket:
+            continue
+        first, second = np.triu_indices(size, k=1)
+        chunk = (members[:, first] * count + members[:, second]).ravel()
+        codes[filled : filled + chunk.size] = chunk
+        filled += chunk.size
+    return codes
+
+
+def _count_equal(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a sorted array and how often each occurs."""
+    if ordered.size == 0:
+        return ordered, np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, ordered.size))
 
 
 def _pack_samples(runs: SampleRuns, block: int = 65_536) -> np.ndarray:

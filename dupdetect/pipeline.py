@@ -179,10 +179,10 @@ def build_corpus(items: Iterable[ShingleItem], report: Progress) -> Corpus:
     corpus.infos = [infos[row] for row in order]
     sets.reorder(order)
     corpus.shingle_sets = sets
-    if keys is not None and keys.rows.shape[0] == len(infos):
-        corpus.band_keys = keys.rows[order]
+    if keys is not None and keys.count == len(infos):
+        corpus.band_keys = keys.take(rank)
     counts = np.array(samples.counts, dtype=np.int64)
-    corpus.samples = SampleRuns(samples.values, counts, rank)
+    corpus.samples = SampleRuns(samples.take_values(), counts, rank)
     corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
     corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
     return corpus

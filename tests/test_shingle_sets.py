@@ -62,12 +62,27 @@ def test_sets_read_back_are_read_only():
     store.close()
 
 
-@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=20), max_size=200))
-def test_row_and_run_buffers_keep_what_was_appended(runs):
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=20), max_size=200), st.data())
+def test_row_and_run_buffers_keep_what_was_appended(runs, data):
     rows, buffer = RowBuffer(2, np.uint64), RunBuffer(np.uint32)
     for run in runs:
         rows.append(np.array([len(run), 7], dtype=np.uint64))
         buffer.append(np.array(run, dtype=np.uint32))
-    assert rows.rows[:, 0].tolist() == [len(r) for r in runs]
+    order = np.array(data.draw(st.permutations(range(len(runs)))), dtype=np.int64)
+    taken = rows.take(order)
+    assert taken[order, 0].tolist() == [len(r) for r in runs]
     assert buffer.counts == [len(r) for r in runs]
-    assert buffer.values.tolist() == [v for r in runs for v in r]
+    assert buffer.take_values().tolist() == [v for r in runs for v in r]
+
+
+def test_buffers_span_many_blocks(monkeypatch):
+    import dupdetect.arrays as arrays_module
+
+    monkeypatch.setattr(arrays_module, "BLOCK_VALUES", 8)
+    rows, buffer = RowBuffer(3, np.int64), RunBuffer(np.int64)
+    runs = [np.arange(n, dtype=np.int64) + 100 * n for n in range(30)]
+    for n, run in enumerate(runs):
+        rows.append(np.array([n, n, n]))
+        buffer.append(run)
+    assert rows.take(np.arange(30))[:, 0].tolist() == list(range(30))
+    assert buffer.take_values().tolist() == np.concatenate(runs).tolist()
