@@ -107,6 +107,33 @@ def iter_input_files(
             yield InputFile(root, _rel(root, base))
 
 
+def announce_reads(entries: Iterable[InputFile | Skipped]) -> None:
+    """Tell the kernel these files will be read soon (``posix_fadvise(WILLNEED)``).
+
+    Reading files one at a time leaves a cold disk idle between requests; announced first,
+    a chunk's files are fetched concurrently. Measured on this project's machine: 4,200 ->
+    18,000-19,000 cold files/s. Costs an open and close per file; a no-op where the call
+    does not exist (macOS, Windows) and for anything that cannot be opened (read_file
+    reports that properly).
+    """
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    for entry in entries:
+        if not isinstance(entry, InputFile) or entry.stdin:
+            continue
+        try:
+            fd = os.open(entry.location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def read_inputs(
     paths: Iterable[str | os.PathLike[str]],
     *,

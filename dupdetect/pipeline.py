@@ -112,6 +112,8 @@ def _scan_corpus(
     report("indexing", len(corpus.infos), len(corpus.infos))
     rule = MatchRule(config.threshold, config.containment, config.min_containment_shingles)
     report("verifying", 0, len(candidates))
+    if isinstance(corpus.shingle_sets, ShingleSets):
+        corpus.shingle_sets.prefetch(candidates.ravel())
     verified = verify_pairs(candidates, corpus.shingle_sets, rule)
     report("verifying", len(candidates), len(candidates))
     groups = group_documents(

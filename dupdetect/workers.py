@@ -24,7 +24,7 @@ import numpy as np
 
 from .config import ScanConfig
 from .index import band_keys, containment_samples, lsh_params
-from .load import InputFile, ReadOptions, iter_input_files, read_file
+from .load import InputFile, ReadOptions, announce_reads, iter_input_files, read_file
 from .models import Document, Notice, Skipped
 from .normalize import word_bytes
 from .shingle import hash_word_bytes, shingle_hashes
@@ -104,6 +104,7 @@ def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> lis
     Signing here, one batch per chunk, takes it off the main process; the pipeline re-keys
     only documents whose shingle set boilerplate removal changes afterwards.
     """
+    announce_reads(entries)
     items = [item for entry in entries for item in _process_entry(entry, config)]
     rows = [
         i

@@ -86,3 +86,22 @@ def test_buffers_span_many_blocks(monkeypatch):
         buffer.append(run)
     assert rows.take(np.arange(30))[:, 0].tolist() == list(range(30))
     assert buffer.take_values().tolist() == np.concatenate(runs).tolist()
+
+
+def test_prefetch_changes_nothing_read():
+    sets = [np.arange(n, dtype=np.uint64) for n in (5, 0, 9)]
+    store = ShingleSets.of(sets)
+    store.prefetch([2, 0, 1, 2])
+    assert all(np.array_equal(store[i], s) for i, s in enumerate(sets))
+    store.close()
+
+
+def test_announced_reads_skip_what_cannot_be_opened(tmp_path):
+    from dupdetect.load import InputFile, announce_reads
+    from dupdetect.models import Skipped
+
+    (tmp_path / "a.txt").write_text("T\\n\\nbody")
+    announce_reads(
+        [InputFile(tmp_path / "a.txt", "a.txt"), InputFile(tmp_path / "gone.txt", "gone.txt"),
+         Skipped("x", "hidden")]
+    )
