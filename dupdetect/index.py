@@ -289,22 +289,45 @@ def containment_candidates(
 
 
 def sampled_containment_candidates(
-    runs: SampleRuns, count: int, *, min_share: float = 0.4, max_bucket: int = 500
+    runs: SampleRuns,
+    count: int,
+    *,
+    min_share: float = 0.4,
+    max_bucket: int = 500,
+    partitions: int = 16,
 ) -> CandidateSet:
     """``containment_candidates`` from precomputed samples of ``count`` rows.
 
-    Memory: one uint64 per sample (value and owner packed), sorted in place.
+    Samples are grouped in ``partitions`` slices of the value range, one slice at a time, so
+    the working memory is that of one slice (value and owner packed in a uint64, sorted in
+    place) plus the shared-sample counts per pair; a million articles' 80 million samples
+    never need more than a few hundred MB on top of themselves.
     """
-    packed = _pack_samples(runs)
-    packed.sort()
-    sample, owner = _halves(packed)
-    shared_runs = _shared_runs(sample)
-    codes = _pair_codes(shared_runs, owner, count, max_bucket)
-    oversized = int((shared_runs.sizes > max_bucket).sum())
-    largest = shared_runs.largest
-    del packed, sample, owner, shared_runs
-    codes.sort()
-    codes, shared = _count_equal(codes)
+    bits = partitions.bit_length() - 1
+    if partitions != 1 << bits or bits > 8:
+        raise ValueError(f"partitions must be a power of two up to 256, got {partitions}")
+    run_ends = np.cumsum(runs.counts)
+    slice_of = (runs.values >> np.uint32(32 - bits)).astype(np.uint8) if bits else None
+    counted: list[tuple[np.ndarray, np.ndarray]] = []
+    oversized = largest = 0
+    for part in range(partitions):
+        at = np.arange(runs.values.size) if slice_of is None else np.flatnonzero(slice_of == part)
+        owners = runs.owners[np.searchsorted(run_ends, at, side="right")]
+        kept = owners >= 0
+        packed = runs.values[at[kept]].astype(np.uint64) << np.uint64(32)
+        packed |= owners[kept].astype(np.uint64)
+        del at, owners, kept
+        packed.sort()
+        sample, owner = _halves(packed)
+        shared_runs = _shared_runs(sample)
+        codes = _pair_codes(shared_runs, owner, count, max_bucket)
+        oversized += int((shared_runs.sizes > max_bucket).sum())
+        largest = max(largest, shared_runs.largest if packed.size else 0)
+        del packed, sample, owner, shared_runs
+        codes.sort()
+        counted.append(_count_equal(codes))
+    del slice_of
+    codes, shared = _sum_counts(counted)
     per_row = np.bincount(
         runs.owners[runs.owners >= 0], weights=runs.counts[runs.owners >= 0], minlength=count
     ).astype(np.int64)
@@ -313,6 +336,19 @@ def sampled_containment_candidates(
     keep = (shared >= 2) & (shared >= min_share * smaller)
     pairs = np.column_stack((first[keep], second[keep]))
     return CandidateSet(pairs, 0, 0, oversized, largest)
+
+
+def _sum_counts(counted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Merge ``(distinct values, counts)`` lists: each value once, with its summed count."""
+    values = np.concatenate([v for v, _ in counted] or [np.empty(0, dtype=np.int64)])
+    counts = np.concatenate([c for _, c in counted] or [np.empty(0, dtype=np.int64)])
+    counted.clear()
+    if values.size == 0:
+        return values, counts
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return values[starts], np.add.reduceat(counts, starts)
 
 
 def _pair_codes(runs: SharedRuns, owners: np.ndarray, count: int, max_bucket: int) -> np.ndarray:
@@ -338,29 +374,6 @@ def _count_equal(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return ordered, np.empty(0, dtype=np.int64)
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     return ordered[starts], np.diff(np.append(starts, ordered.size))
-
-
-def _pack_samples(runs: SampleRuns, block: int = 65_536) -> np.ndarray:
-    """``sample << 32 | owner`` for every sample of every kept run, ``block`` runs at a time
-    (so temporaries stay small next to the result)."""
-    ends = np.cumsum(runs.counts)
-    starts = ends - runs.counts
-    packed = np.empty(int(runs.counts[runs.owners >= 0].sum()), dtype=np.uint64)
-    filled = 0
-    for first in range(0, runs.counts.size, block):
-        last = min(first + block, runs.counts.size)
-        counts, owners = runs.counts[first:last], runs.owners[first:last]
-        values = runs.values[starts[first] : ends[last - 1]].astype(np.uint64)
-        owner_of_value = np.repeat(owners, counts)
-        if (owners < 0).any():
-            kept = owner_of_value >= 0
-            values, owner_of_value = values[kept], owner_of_value[kept]
-        size = values.size
-        values <<= np.uint64(32)
-        values |= owner_of_value.astype(np.uint64)
-        packed[filled : filled + size] = values
-        filled += size
-    return packed
 
 
 def _halves(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

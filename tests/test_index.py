@@ -95,3 +95,25 @@ def test_oversized_bucket_is_reported_with_its_first_document(tmp_path):
     assert [w.path for w in warnings] == ["p00.txt"]
     assert "'p00.txt' and 11 other documents" in warnings[0].message
     assert result.clusters[0].size == 12  # still one cluster: all were compared with p00
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 16, 256])
+def test_containment_candidates_do_not_depend_on_partitions(partitions):
+    from dupdetect.index import SampleRuns, containment_samples, sampled_containment_candidates
+
+    rng = np.random.default_rng(5)
+    story = np.unique(rng.integers(0, 2**64 - 1, size=800, dtype=np.uint64))
+    sets = [story, story[:120], story[300:500], np.unique(rng.integers(0, 2**64 - 1, 400, np.uint64))]
+    picked = [containment_samples(s) for s in sets]
+    runs = SampleRuns(
+        np.concatenate(picked), np.array([p.size for p in picked]), np.arange(len(sets))
+    )
+    found = sampled_containment_candidates(runs, len(sets), partitions=partitions)
+    assert found.pairs.tolist() == [[0, 1], [0, 2]]
+
+
+def test_containment_candidates_of_nothing():
+    from dupdetect.index import SampleRuns, sampled_containment_candidates
+
+    empty = SampleRuns(np.empty(0, np.uint32), np.zeros(2, np.int64), np.arange(2))
+    assert sampled_containment_candidates(empty, 2).pairs.shape == (0, 2)
