@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .boilerplate import remove_boilerplate
 from .config import ScanConfig
 from .errors import NoArticlesError
 from .models import Cluster, Notice, ScanResult, Skipped, Summary
 from .pipeline import Corpus, Progress, build_corpus, cluster_of, make_member
-from .store.base import IndexStore
+from .store.base import PLAIN_CODEC, Codec, IndexStore, StoredDocument, train_codec
 from .store.lookup import Match, find_matches, open_params, stored_documents
-from .workers import DocumentInfo, ShingleItem, shingle_inputs
+from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
 
 #: Documents read, signed and written per transaction by ``add_documents``.
 ADD_BATCH = 5_000
+#: The index's codec (vocabulary and compression dictionary) is trained on the first batch
+#: added with at least this many documents; records written before use plain zstandard.
+CODEC_MIN_DOCS = 200
 
 Paths = Iterable[str | os.PathLike[str]]
 
@@ -64,28 +67,61 @@ def add_documents(
         IndexMismatchError: the index was built with incompatible settings.
         NoArticlesError: nothing readable was found.
     """
-    config = config or ScanConfig()
-    params = open_params(store, config, create=True)
     report = progress or _silent
-    added = replaced = unchanged = 0
+    added = replaced = unchanged = documents = 0
     skipped: list[Skipped] = []
     warnings: list[Notice] = []
-    seen: dict[str, str] = {}
-    for corpus in _batches(shingle_inputs(paths, config), batch_size):
-        skipped += corpus.skipped
-        warnings += corpus.notices
-        _drop_seen(corpus, seen, skipped)
-        raw = list(corpus.shingle_sets)
-        _clean(corpus, config)
-        counts = store.write(stored_documents(corpus.infos, raw, corpus.shingle_sets, params))
+    for batch in prepare_batches(paths, store, config, batch_size):
+        skipped += batch.skipped
+        warnings += batch.warnings
+        counts = store.write(batch.documents)
         added, replaced = added + counts.added, replaced + counts.replaced
         unchanged += counts.unchanged
-        report("indexing", len(seen), None)
-    if not seen:
+        documents += len(batch.documents)
+        report("indexing", documents, None)
+    if not documents:
         raise NoArticlesError(_nothing_found(skipped))
     skipped.sort(key=lambda s: (s.path, s.line or 0))
     warnings.sort(key=lambda n: (n.path, n.line or 0))
     return AddReport(added, replaced, unchanged, store.count(), tuple(skipped), tuple(warnings))
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """One batch of ``add_documents``, ready for ``store.write``."""
+
+    documents: list[StoredDocument]
+    skipped: list[Skipped]
+    warnings: list[Notice]
+
+
+def prepare_batches(
+    paths: Paths,
+    store: IndexStore,
+    config: ScanConfig | None = None,
+    batch_size: int = ADD_BATCH,
+) -> Iterator[PreparedBatch]:
+    """What ``add_documents`` writes, batch by batch, without writing it: read, shingle,
+    remove boilerplate, sign and encode (the index's parameters are created, and its codec
+    trained and stored, when due). For benchmarks and tools that time the writes alone.
+    """
+    config = replace(config or ScanConfig(), keep_words=True)
+    params = open_params(store, config, create=True)
+    codec = store.read_codec()
+    seen: dict[str, str] = {}
+    for corpus, words in _batches(shingle_inputs(paths, config), batch_size):
+        on_disk = corpus.shingle_sets
+        skipped = list(corpus.skipped)
+        _drop_seen(corpus, seen, skipped)
+        raw = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
+        _clean(corpus, config)
+        texts = [words.get(info.id) for info in corpus.infos]
+        codec = codec or _train(store, corpus.infos, texts, params.shingle_size)
+        cleaned = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
+        docs = stored_documents(corpus.infos, raw, cleaned, texts, params, codec or PLAIN_CODEC)
+        del raw, cleaned, texts, words
+        _close(on_disk)
+        yield PreparedBatch(docs, skipped, list(corpus.notices))
 
 
 def query_documents(
@@ -110,6 +146,7 @@ def query_documents(
         raise NoArticlesError(_nothing_found(corpus.skipped))
     _clean(corpus, config)
     lookup = find_matches(store, params, corpus.infos, corpus.shingle_sets, config)
+    _close(corpus.shingle_sets)
     clusters = [
         _query_cluster(info, found)
         for info, found in zip(corpus.infos, lookup.matches, strict=True)
@@ -183,20 +220,36 @@ def _match_id(match: Match) -> str:
     return match.document.info.id
 
 
-def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[Corpus]:
-    """Corpora of at most ``size`` documents (plus the skipped items met on the way)."""
+def _train(
+    store: IndexStore, infos: list[DocumentInfo], texts: list[bytes | None], shingle_size: int
+) -> Codec | None:
+    """The index's codec, trained on this batch if it is the first one large enough."""
+    samples = [(info, text) for info, text in zip(infos, texts, strict=True) if text is not None]
+    if len(samples) < CODEC_MIN_DOCS:
+        return None
+    return store.create_codec(train_codec(samples, shingle_size))  # first writer's wins
+
+
+def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[tuple[Corpus, dict[str, bytes]]]:
+    """Corpora of at most ``size`` documents (plus the skipped items met on the way), each
+    with the word buffers of its documents (by id, first of each id, as ``build_corpus``)."""
     items = iter(items)
     while True:
-        corpus = build_corpus(_take_documents(items, size), _silent)
+        words: dict[str, bytes] = {}
+        corpus = build_corpus(_take_documents(items, size, words), _silent)
         if not (corpus.infos or corpus.skipped or corpus.notices):
             return
-        yield corpus
+        yield corpus, words
 
 
-def _take_documents(items: Iterator[ShingleItem], size: int) -> Iterator[ShingleItem]:
-    """Items up to and including the ``size``-th document."""
+def _take_documents(
+    items: Iterator[ShingleItem], size: int, words: dict[str, bytes]
+) -> Iterator[ShingleItem]:
+    """Items up to and including the ``size``-th document; word buffers go to ``words``."""
     documents = 0
     for item in items:
+        if isinstance(item, Shingled) and item.words is not None:
+            words.setdefault(item.info.id, item.words)
         yield item
         if not isinstance(item, Skipped | Notice):
             documents += 1
@@ -220,6 +273,13 @@ def _drop_seen(corpus: Corpus, seen: dict[str, str], skipped: list[Skipped]) -> 
         corpus.shingle_sets = [corpus.shingle_sets[r] for r in keep]
 
 
+def _close(sets: object) -> None:
+    """Release a disk-backed sequence of shingle sets (``pipeline.build_corpus``'s)."""
+    close = getattr(sets, "close", None)
+    if callable(close):
+        close()
+
+
 def _clean(corpus: Corpus, config: ScanConfig) -> None:
     if config.boilerplate_min_docs and corpus.infos:
         sources = [info.source for info in corpus.infos]
@@ -237,4 +297,12 @@ def _silent(stage: str, done: int, total: int | None) -> None:
     return None
 
 
-__all__ = ["AddReport", "add_documents", "index_stats", "query_documents", "remove_documents"]
+__all__ = [
+    "AddReport",
+    "PreparedBatch",
+    "add_documents",
+    "index_stats",
+    "prepare_batches",
+    "query_documents",
+    "remove_documents",
+]

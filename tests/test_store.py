@@ -312,25 +312,32 @@ def _count(target: str) -> int:
 
 
 def _assert_whole(target: str, store, count: int) -> None:
-    """Every stored document has its shingles, signature, buckets and samples, and no more."""
+    """Every stored document has its record, its band and sample entries, and no more."""
     params = store.read_params()
     if isinstance(store, SQLiteStore):
         db = sqlite3.connect(target)
-        for table in ("shingles", "signatures"):
-            assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == count
-        assert db.execute("SELECT count(*) FROM bands").fetchone()[0] == count * params.bands
-        orphans = db.execute(
-            "SELECT count(*) FROM samples WHERE doc NOT IN (SELECT num FROM documents)"
-        ).fetchone()[0]
-        assert orphans == 0
+        nums = {row[0] for row in db.execute("SELECT num FROM documents")}
+        assert len(nums) == count == store.count()
+        owners = {}
+        for table in ("bands", "samples"):
+            entries = []
+            for block, data in db.execute(f"SELECT block, entries FROM {table}"):
+                found = np.frombuffer(data, dtype="<u4") & np.uint32(0xFFFF)
+                entries.append(found.astype(np.int64) + (block << 16))
+            owners[table] = np.concatenate(entries) if entries else np.empty(0, np.int64)
+            assert set(owners[table].tolist()) <= nums  # no orphans
+        per_doc = np.unique(owners["bands"], return_counts=True)
+        assert set(per_doc[0].tolist()) == nums and set(per_doc[1].tolist()) == {params.bands}
         db.close()
-        return
-    client = store._redis
-    ids = [m.decode() for m in client.smembers(f"{store.prefix}:docs")]
-    assert len(ids) == count
-    for doc_id in ids[:200]:
-        fields = client.hkeys(f"{store.prefix}:doc:{doc_id}")
-        assert {b"shingles", b"signature", b"buckets", b"content_hash"} <= set(fields)
+    else:
+        client = store._redis
+        ids = client.hgetall(f"{store.prefix}:ids")
+        assert len(ids) == count == client.hlen(f"{store.prefix}:docs")
+        nums = {int(value.split(b" ")[0]) for value in ids.values()}
+        assert set(map(int, client.hkeys(f"{store.prefix}:docs"))) == nums
+    documents = store.fetch(sorted(nums)[:300])
+    assert len(documents) == min(300, count)
+    assert all(d.shingles.size and d.content_hash for d in documents.values())
 
 
 def test_two_concurrent_writers_lose_nothing(target, tmp_path):
@@ -376,3 +383,230 @@ def test_cli_errors_are_one_line_exit_2(invoke, tmp_path):
     assert refused.stderr.strip().splitlines() == [
         f"Error: {notes} is not a dupdetect index (not an SQLite file)"
     ]
+
+
+# -- records: the exact shingle set is rebuilt from words -----------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dupdetect import incremental  # noqa: E402
+from dupdetect.boilerplate import remove_boilerplate  # noqa: E402
+from dupdetect.normalize import word_bytes  # noqa: E402
+from dupdetect.pipeline import build_corpus  # noqa: E402
+from dupdetect.shingle import hash_word_bytes, shingle_hashes  # noqa: E402
+from dupdetect.store import base as store_base  # noqa: E402
+from dupdetect.store import sqlite as store_sqlite  # noqa: E402
+from dupdetect.verify import score  # noqa: E402
+from dupdetect.workers import DocumentInfo, shingle_inputs  # noqa: E402
+
+_WORDS = st.sampled_from(["the", "wire", "said", "über", "москва", "東", "a1", "x", "news", "x"])
+
+
+def _trained_codec():
+    texts = [p.read_text(encoding="utf-8") for p in _articles()]
+    samples = [
+        (DocumentInfo(str(i), str(i), "t", "", "", "", 0, ""), word_bytes(t).tobytes())
+        for i, t in enumerate(texts)
+    ]
+    return store_base.train_codec(samples, 5)
+
+
+_CODECS = {0: store_base.PLAIN_CODEC}
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(_WORDS, min_size=1, max_size=80),
+    size=st.integers(1, 8),
+    removed=st.lists(st.integers(0, 10_000), max_size=30),
+    block=st.tuples(st.integers(0, 100), st.integers(0, 40)),
+    codec_id=st.sampled_from([0, 1]),
+    with_path=st.booleans(),
+)
+def test_records_rebuild_the_exact_set(words, size, removed, block, codec_id, with_path):
+    if 1 not in _CODECS:
+        _CODECS[1] = store_base.Codec.from_bytes(_trained_codec().to_bytes())
+    codec = _CODECS[codec_id]
+    data = word_bytes(" ".join(words) + " ünïcödé!")
+    raw = shingle_hashes(hash_word_bytes(data), size)
+    # boilerplate removal drops hash values: a contiguous stretch of windows, plus strays
+    windows = store_base.window_hashes(hash_word_bytes(data), size)
+    gone = set(windows[block[0] % windows.size :][: block[1]].tolist())
+    gone |= {int(raw[i % raw.size]) for i in removed}
+    cleaned = raw[~np.isin(raw, np.array(sorted(gone), dtype=np.uint64))]
+    info = DocumentInfo("id-1", "feed.jsonl" if with_path else "id-1", "T", "S", "", "", 7, "AP")
+    for text in (data.tobytes(), None):
+        record = store_base.encode_record(info, text, raw, cleaned, size, codec)
+        back = store_base.decode_record("id-1", "ab", record, size, _CODECS.__getitem__)
+        assert back.info == info and back.content_hash == "ab"
+        assert np.array_equal(back.shingles, cleaned)
+    # words that do not give the raw set (another shingle size): the set itself is kept
+    other = size % 8 + 1
+    record = store_base.encode_record(info, data.tobytes(), raw, cleaned, other, codec)
+    assert np.array_equal(
+        store_base.decode_record("id-1", "", record, size, _CODECS.__getitem__).shingles, cleaned
+    )
+
+
+def test_window_hashes_are_the_shingles_in_text_order():
+    rng = np.random.default_rng(3)
+    for count in range(0, 12):
+        hashes = rng.integers(0, 2**63, count, dtype=np.uint64)
+        for size in range(1, 9):
+            assert np.array_equal(
+                np.unique(store_base.window_hashes(hashes, size)), shingle_hashes(hashes, size)
+            )
+
+
+def _chrome_feed(path: Path, count: int = 12, prefix: str = "page") -> Path:
+    """Pages of one site sharing navigation and a footer, each with its own story."""
+    rng = np.random.default_rng(11)
+    vocabulary = [f"w{i}" for i in range(4000)]
+    nav = "Home World Politics Business Tech Science Health Sports Opinion Subscribe now"
+    foot = "Copyright 2026 The Daily Site All rights reserved Privacy Terms Contact us today"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            story = " ".join(rng.choice(vocabulary, size=int(rng.integers(40, 120))))
+            text = f"{nav}\n\n{story}\n\n{foot}"
+            record = {"id": f"{prefix}-{i}", "title": f"t{i}", "source": "daily", "text": text}
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def _cleaned_sets(paths, config: ScanConfig) -> dict[str, np.ndarray]:
+    """Each document's set as a scan of ``paths`` (one batch) verifies it."""
+    corpus = build_corpus(shingle_inputs(paths, config), lambda *a: None)
+    sets = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
+    remove_boilerplate(sets, [i.source for i in corpus.infos], min_docs=config.boilerplate_min_docs)
+    return {info.id: np.array(s) for info, s in zip(corpus.infos, sets, strict=True)}
+
+
+def _handles(store) -> list[int]:
+    if isinstance(store, SQLiteStore):
+        return [row[0] for row in store._db.execute("SELECT num FROM documents")]
+    return [int(v.split(b" ")[0]) for v in store._redis.hvals(f"{store.prefix}:ids")]
+
+
+def test_indexed_sets_are_the_cleaned_sets(store, tmp_path):
+    feed = _chrome_feed(tmp_path / "site.jsonl")
+    expected = _cleaned_sets([feed], ScanConfig())
+    raw = _cleaned_sets([feed], ScanConfig(boilerplate_min_docs=0))
+    assert all(expected[k].size < raw[k].size for k in expected)  # the chrome was removed
+    add_documents([feed], store, ScanConfig())
+    documents = store.fetch(_handles(store))
+    assert {d.info.id for d in documents.values()} == set(expected)
+    for doc in documents.values():
+        assert np.array_equal(doc.shingles, expected[doc.info.id])
+        assert doc.info.source == "daily" and doc.info.path == "site.jsonl"
+
+
+def test_query_scores_are_exact(store):
+    files = _articles()
+    add_documents(files[::2], store, ScanConfig())
+    result = query_documents(files[1::2], store, ScanConfig())
+    indexed = _cleaned_sets(files[::2], ScanConfig())
+    new = _cleaned_sets(files[1::2], ScanConfig())
+    pairs = 0
+    for cluster in result.clusters:
+        mine = new[cluster.representative]
+        for member in cluster.members[1:]:
+            expected = score(mine, indexed[member.id])
+            assert (member.similarity, member.containment) == (
+                expected.jaccard,
+                expected.containment,
+            )
+            pairs += 1
+    assert pairs >= 3
+
+
+def test_codec_is_trained_on_the_first_large_batch(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(incremental, "CODEC_MIN_DOCS", 10)
+    small = _write_jsonl(tmp_path / "small.jsonl", 4, seed=20, prefix="small")
+    add_documents([small], store, ScanConfig())
+    assert store.read_codec() is None  # too few documents to learn from
+    large = _write_jsonl(tmp_path / "large.jsonl", 30, seed=21, prefix="large")
+    add_documents([large], store, ScanConfig())
+    codec = store.read_codec()
+    assert codec is not None and codec.vocabulary.size > 100
+    again = _write_jsonl(tmp_path / "again.jsonl", 40, seed=22, prefix="again")
+    add_documents([again], store, ScanConfig(), batch_size=15)
+    assert store.read_codec().to_bytes() == codec.to_bytes()  # trained once
+    for feed in (small, large, again):
+        assert query_documents([_renamed(feed, tmp_path)], store, ScanConfig()).clusters
+    assert len(store.fetch(_handles(store))) == 74
+
+
+def test_old_format_index_is_refused(target, tmp_path, invoke):
+    feed = _write_jsonl(tmp_path / "feed.jsonl", 5, seed=30)
+    opened = open_store(target)
+    add_documents([feed], opened, ScanConfig())
+    record = json.loads(opened.read_params().to_json())
+    record["format_version"] = 1
+    if isinstance(opened, SQLiteStore):
+        opened._db.execute("UPDATE meta SET value = ? WHERE key = 'params'", (json.dumps(record),))
+    else:
+        opened._redis.set(f"{opened.prefix}:meta", json.dumps(record))
+    opened.close()
+    with pytest.raises(IndexMismatchError, match="index format 1; this dupdetect reads format 2"):
+        open_store(target)
+    refused = invoke(["index", "query", str(feed), "--index", target], exit_code=2)
+    assert "build a new index" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_sqlite_rows_across_blocks(tmp_path, monkeypatch):
+    """Small blocks (8 handles): adds, replacements and removals spanning many blocks."""
+    monkeypatch.setattr(store_sqlite, "BLOCK_BITS", 3)
+    monkeypatch.setattr(store_sqlite, "_OFFSET_MASK", 7)
+    target = str(tmp_path / "blocks.sqlite")
+    opened = open_store(target)
+    feed = _write_jsonl(tmp_path / "feed.jsonl", 60, seed=40)
+    add_documents([feed], opened, ScanConfig(), batch_size=25)
+    assert remove_documents([f"doc-{i}" for i in range(0, 60, 7)], opened) == 9
+    changed = _write_jsonl(tmp_path / "changed.jsonl", 20, seed=41)  # doc-0 .. doc-19 anew
+    report = add_documents([changed], opened, ScanConfig())
+    assert (report.added, report.replaced) == (3, 17)
+    _assert_whole_blocks(opened, 54)
+    found = query_documents([_renamed(feed, tmp_path)], opened, ScanConfig())
+    assert {c.representative for c in found.clusters} == {
+        f"q-doc-{i}" for i in range(20, 60) if i % 7
+    }
+    assert (
+        query_documents([_renamed(changed, tmp_path)], opened, ScanConfig()).summary.duplicates
+        == 20
+    )
+    opened.close()
+
+
+def _assert_whole_blocks(store, count: int) -> None:
+    nums = set(_handles(store))
+    assert len(nums) == count == store.count()
+    for table in ("bands", "samples"):
+        for block, data in store._db.execute(f"SELECT block, entries FROM {table}"):
+            entries = np.frombuffer(data, dtype="<u4")
+            assert entries.size and np.unique(entries).size == entries.size  # no repeats
+            owners = (entries & np.uint32(7)).astype(np.int64) + (block << 3)
+            assert set(owners.tolist()) <= nums
+
+
+def test_teasers_are_found_in_both_directions(store, tmp_path):
+    """Containment candidates need a share of the *smaller* document's samples: a long query
+    finds an indexed teaser (the teaser's sample count comes from the index), and back."""
+    rng = np.random.default_rng(50)
+    story = " ".join(rng.choice([f"w{i}" for i in range(5000)], size=600))
+    teaser = " ".join(story.split()[:90])
+    feed = tmp_path / "pair.jsonl"
+    records = [{"id": "teaser", "text": teaser}, {"id": "story", "text": story}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records))
+    for indexed, asked in (("teaser", "story"), ("story", "teaser")):
+        subset = tmp_path / f"{indexed}.jsonl"
+        subset.write_text(json.dumps(records[indexed == "story"]) + "\n")
+        probe = tmp_path / f"probe-{asked}.jsonl"
+        record = dict(records[asked == "story"], id=f"new-{asked}")
+        probe.write_text(json.dumps(record) + "\n")
+        add_documents([subset], store, ScanConfig())
+        found = query_documents([probe], store, ScanConfig())
+        (cluster,) = found.clusters
+        member = cluster.members[1]
+        assert member.id == indexed and member.similarity < 0.4 and member.containment == 1.0
+        remove_documents([indexed], store)

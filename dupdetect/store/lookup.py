@@ -1,14 +1,17 @@
 """Shared index logic on top of any backend: parameters, records, candidates, exact matches.
 
-Candidates for a new document are found the way a scan finds them: its LSH band keys are
-looked up in the index's buckets, and its containment samples in the sample lookup (a
-document sharing at least two samples is a candidate). Buckets and samples held by more
-than ``max_bucket`` documents are ignored. Every candidate is then scored exactly on the two
-shingle sets with the scan's match rule, so reported scores are never estimates.
+Candidates for a new document are found the way a scan finds them: its LSH band terms are
+looked up in the index, and its containment sample terms too (a document sharing at least
+two samples, and 40% of the smaller document's samples, is a candidate, as in
+``index.containment_candidates``). Terms held by more than ``max_bucket`` documents are
+ignored.
+Every candidate's shingle set is then rebuilt from its record and scored exactly against the
+new document's with the scan's match rule, so reported scores are never estimates.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,18 +25,28 @@ from ..sign import Signer
 from ..verify import MatchRule, score
 from ..workers import DocumentInfo
 from .base import (
+    Codec,
     IndexedDocument,
     IndexParams,
     IndexStore,
     StoredDocument,
     band_keys,
+    band_terms,
     check_compatible,
     content_hash,
-    sample_hashes,
+    encode_records,
+    sample_terms,
 )
 
-#: A candidate must share at least this many containment samples (as in ``index.py``).
+#: A containment candidate shares at least this many samples, and this share of the smaller
+#: document's samples (as in ``index.containment_candidates``).
 MIN_SHARED_SAMPLES = 2
+MIN_SHARE = 0.4
+
+#: Building a Signer imports datasketch and copies its permutations: once per process.
+_signer = functools.lru_cache(maxsize=4)(Signer)
+#: New documents looked up at once (bounds the memory of a large ``scan --index``).
+QUERY_CHUNK = 5000
 
 
 def open_params(store: IndexStore, config: ScanConfig, *, create: bool) -> IndexParams:
@@ -57,23 +70,29 @@ def stored_documents(
     infos: Sequence[DocumentInfo],
     raw_sets: Sequence[np.ndarray],
     cleaned_sets: Sequence[np.ndarray],
+    words: Sequence[bytes | None],
     params: IndexParams,
+    codec: Codec,
 ) -> list[StoredDocument]:
-    """Records for a batch: content hash of the raw set, signature and keys of the cleaned one."""
+    """Records for a batch: content hash of the raw set; record, band and sample terms of the
+    cleaned one. ``words`` are the documents' word buffers (``Shingled.words``; None: the
+    record keeps the set itself)."""
     if not infos:
         return []
-    signatures = Signer(params.num_perm, params.seed).sign(cleaned_sets)
-    keys = band_keys(signatures, params.bands, params.rows)
+    signatures = _signer(params.num_perm, params.seed).sign(cleaned_sets)
+    terms = band_terms(band_keys(signatures, params.bands, params.rows))
+    records = encode_records(infos, words, raw_sets, cleaned_sets, params.shingle_size, codec)
     return [
         StoredDocument(
             info=info,
             content_hash=content_hash(info, raw),
-            shingles=cleaned,
-            signature=signatures[row],
-            band_keys=keys[row],
-            samples=sample_hashes(cleaned, params.sample_mod),
+            record=record,
+            band_terms=terms[row],
+            sample_terms=sample_terms(cleaned, params.sample_mod),
         )
-        for row, (info, raw, cleaned) in enumerate(zip(infos, raw_sets, cleaned_sets, strict=True))
+        for row, (info, raw, cleaned, record) in enumerate(
+            zip(infos, raw_sets, cleaned_sets, records, strict=True)
+        )
     ]
 
 
@@ -104,61 +123,85 @@ def find_matches(
 
     An indexed document with the same id as the new one (its earlier version) is left out.
     """
-    if not infos:
-        return Lookup([], 0)
-    signatures = Signer(params.num_perm, params.seed).sign(shingle_sets)
-    keys = band_keys(signatures, params.bands, params.rows)
-    candidates = _candidates(store, params, keys, shingle_sets, config)
-    wanted = sorted({c for found in candidates for c in found})
-    documents = {d.info.id: d for d in store.fetch(wanted)}
     rule = MatchRule(config.threshold, config.containment, config.min_containment_shingles)
     matches: list[list[Match]] = []
     pairs = 0
-    for info, shingles, found in zip(infos, shingle_sets, candidates, strict=True):
+    for start in range(0, len(infos), QUERY_CHUNK):
+        chunk = infos[start : start + QUERY_CHUNK]
+        sets = [shingle_sets[start + i] for i in range(len(chunk))]
+        found, scored = _chunk_matches(store, params, chunk, sets, config, rule)
+        matches += found
+        pairs += scored
+    return Lookup(matches, pairs)
+
+
+def _chunk_matches(
+    store: IndexStore,
+    params: IndexParams,
+    infos: Sequence[DocumentInfo],
+    sets: list[np.ndarray],
+    config: ScanConfig,
+    rule: MatchRule,
+) -> tuple[list[list[Match]], int]:
+    signatures = _signer(params.num_perm, params.seed).sign(sets)
+    terms = band_terms(band_keys(signatures, params.bands, params.rows))
+    candidates = _candidates(store, params, terms, sets, config)
+    documents = store.fetch(sorted({h for found in candidates for h in found}))
+    matches: list[list[Match]] = []
+    pairs = 0
+    for info, shingles, found in zip(infos, sets, candidates, strict=True):
         kept = []
-        for doc_id in sorted(found - {info.id}):
-            indexed = documents.get(doc_id)
-            if indexed is None:  # removed by another process meanwhile
+        for handle in found:
+            indexed = documents.get(handle)
+            if indexed is None or indexed.info.id == info.id:  # gone meanwhile, or itself
                 continue
             pairs += 1
             pair = score(shingles, indexed.shingles)
             if rule.matches(pair, shingles.size, indexed.shingles.size):
                 kept.append(Match(indexed, pair))
-        matches.append(kept)
-    return Lookup(matches, pairs)
+        matches.append(sorted(kept, key=lambda m: m.document.info.id))
+    return matches, pairs
 
 
 def _candidates(
     store: IndexStore,
     params: IndexParams,
-    keys: np.ndarray,
+    terms: np.ndarray,
     shingle_sets: Sequence[np.ndarray],
     config: ScanConfig,
-) -> list[set[str]]:
-    """Candidate ids per new document: shared LSH buckets, or two shared samples."""
+) -> list[set[int]]:
+    """Candidate handles per new document: a shared band term, or enough shared samples."""
     limit = config.max_bucket + 1
-    band_pairs = sorted({(band, int(key)) for row in keys for band, key in enumerate(row.tolist())})
-    buckets = dict(zip(band_pairs, store.bucket_members(band_pairs, limit), strict=True))
+    wanted = np.unique(terms).tolist()
+    buckets = dict(zip(wanted, store.band_members(wanted, limit), strict=True))
     samples = [
-        sample_hashes(s, params.sample_mod) if s.size >= config.min_containment_shingles else s[:0]
+        sample_terms(s, params.sample_mod)
+        if s.size >= config.min_containment_shingles
+        else np.empty(0, dtype=np.uint32)
         for s in shingle_sets
     ]
-    unique = sorted({int(v) for picked in samples for v in picked.tolist()})
+    unique = np.unique(np.concatenate(samples)).tolist() if samples else []
     owners = dict(zip(unique, store.sample_members(unique, limit), strict=True))
-    out = []
-    for row, picked in zip(keys, samples, strict=True):
-        found: set[str] = set()
-        for band, key in enumerate(row.tolist()):
-            members = buckets[(band, int(key))]
+    out: list[set[int]] = []
+    unsure: list[dict[int, int]] = []  # per document: handle -> shared, if its size decides
+    for row, picked in zip(terms.tolist(), samples, strict=True):
+        found: set[int] = set()
+        for term in row:
+            members = buckets[term]
             if len(members) < limit:
                 found.update(members)
-        shared: Counter[str] = Counter()
+        shared: Counter[int] = Counter()
         for value in picked.tolist():
-            members = owners[int(value)]
+            members = owners[value]
             if len(members) < limit:
                 shared.update(members)
-        found.update(doc_id for doc_id, n in shared.items() if n >= MIN_SHARED_SAMPLES)
+        mine = MIN_SHARE * picked.size
+        found.update(h for h, n in shared.items() if n >= MIN_SHARED_SAMPLES and n >= mine)
+        unsure.append({h: n for h, n in shared.items() if MIN_SHARED_SAMPLES <= n < mine})
         out.append(found)
+    counts = store.sample_counts(sorted({h for row in unsure for h in row}))
+    for found, row in zip(out, unsure, strict=True):
+        found.update(h for h, n in row.items() if h in counts and n >= MIN_SHARE * counts[h])
     return out
 
 
@@ -183,10 +226,7 @@ def include_indexed(corpus: object, store: IndexStore, config: ScanConfig) -> se
     if not extra:
         return fresh
     shares = corpus.boilerplate or []  # type: ignore[attr-defined]
-    rows = [
-        (info, s, shares[i] if shares else 0.0)
-        for i, (info, s) in enumerate(zip(infos, sets, strict=True))
-    ]
+    rows = [(info, sets[i], shares[i] if shares else 0.0) for i, info in enumerate(infos)]
     rows += [(d.info, d.shingles, 0.0) for d in extra.values()]
     rows.sort(key=lambda row: row[0].id)
     corpus.infos = [r[0] for r in rows]  # type: ignore[attr-defined]

@@ -2,17 +2,27 @@
 
 Keys, under a prefix (``dupdetect`` unless the URL says ``?prefix=NAME``):
 
-- ``P:meta``: the JSON parameter record (``SET NX``: the first writer decides);
-- ``P:docs``: the set of document ids;
-- ``P:doc:ID``: a hash per document (metadata, ``content_hash``, ``shingles`` and
-  ``signature`` as raw numpy bytes, and ``buckets``, the names of its bucket and sample sets);
-- ``P:b:BAND:KEY``: an LSH bucket, the set of ids whose band ``BAND`` hashes to ``KEY``
-  (datasketch ``MinHashLSH`` semantics: one set of keys per band and band hash);
-- ``P:s:SAMPLE``: the ids of the documents holding a containment sample.
+- ``P:meta``: the JSON parameter record, ``P:codec``: the codec (``base.py``); both ``SET NX``,
+  so the first writer decides;
+- ``P:seq``: the counter handing out document numbers (handles; never reused);
+- ``P:ids``: hash, document id -> ``"NUM CONTENT_HASH"``;
+- ``P:docs``: hash, NUM -> the id (length-prefixed), the content hash (16 bytes), the number
+  of its sample terms (4 bytes) and the compressed record;
+- ``P:tXXXX``: the band and sample terms whose top 16 bits are ``XXXX``, as one string of
+  6-byte entries (16 low bits of the term, then NUM as 32 bits, little-endian, its top bit
+  set for a sample) that writers ``APPEND`` to: 65,536 keys however large the index, a few
+  bytes an entry.
 
-Each document is written by one Lua script (compare content hash, drop the old entries,
-add the new), so it is atomic: concurrent writers never see or leave half a document, and
-the scripts for a batch go out in one pipeline. Needs a single Redis server (not Cluster).
+A batch is written in two steps, pipelined: first the entries of its new documents are
+appended, grouped by key over the whole batch (one ``APPEND`` a key, not one command per
+entry), under numbers nothing points at yet, so they are invisible; then one Lua script a
+chunk of documents compares each document's content hash and, unless unchanged, points its
+id at its new number and stores its record. That script is atomic, so concurrent writers
+never see or leave half a document (a writer killed between the steps leaves only entries
+of numbers that never resolve). Entries of a
+replaced or removed document are not rewritten: its number simply no longer resolves (the
+lookup drops it), and ``P:dead`` counts such numbers. Needs a single Redis server (not
+Cluster).
 """
 
 from __future__ import annotations
@@ -21,50 +31,90 @@ from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
+import zstandard
 
 from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
-from ..workers import DocumentInfo
 from .base import (
-    METADATA_FIELDS,
+    BUCKET_BITS,
+    LOW_BITS,
+    PLAIN_CODEC,
+    Codec,
     IndexedDocument,
     IndexParams,
     StoredDocument,
     WriteCounts,
-    shingles_from_bytes,
+    decode_records,
+    split_terms,
+    term_members,
 )
 
 _WRITE = """
-local p, id, digest = ARGV[1], ARGV[2], ARGV[3]
-local dockey = p .. ':doc:' .. id
-local old = redis.call('HGET', dockey, 'content_hash')
-if old == digest then return 0 end
-local result = 1
-if old then
-  for b in string.gmatch(redis.call('HGET', dockey, 'buckets') or '', '%S+') do
-    redis.call('SREM', p .. ':' .. b, id)
+local p, n = ARGV[1], tonumber(ARGV[2])
+local ids, docs = p .. ':ids', p .. ':docs'
+local out, dead, i = {}, 0, 3
+for d = 1, n do
+  local id, num, digest = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local old = redis.call('HGET', ids, id)
+  local result = 1
+  if old then
+    local space = string.find(old, ' ', 1, true)
+    if string.sub(old, space + 1) == digest then
+      result = 0
+    else
+      redis.call('HDEL', docs, string.sub(old, 1, space - 1))
+      result = 2
+    end
   end
-  redis.call('DEL', dockey)
-  result = 2
+  if result == 0 then
+    dead = dead + 1
+  else
+    if result == 2 then dead = dead + 1 end
+    redis.call('HSET', ids, id, num .. ' ' .. digest)
+    redis.call('HSET', docs, num, ARGV[i + 3])
+  end
+  out[d] = result
+  i = i + 4
 end
-for b in string.gmatch(ARGV[4], '%S+') do redis.call('SADD', p .. ':' .. b, id) end
-redis.call('HSET', dockey, 'content_hash', digest, 'buckets', ARGV[4], unpack(ARGV, 5))
-redis.call('SADD', p .. ':docs', id)
-return result
+if dead > 0 then redis.call('INCRBY', p .. ':dead', dead) end
+return out
+"""
+
+_APPEND = """
+local p, names, sizes, blob = ARGV[1] .. ':t', ARGV[2], ARGV[3], ARGV[4]
+local at = 1
+for k = 1, #names / 4 do
+  local size = tonumber(string.sub(sizes, 6 * k - 5, 6 * k), 16)
+  local key = p .. string.sub(names, 4 * k - 3, 4 * k)
+  redis.call('APPEND', key, string.sub(blob, at, at + size - 1))
+  at = at + size
+end
+return at - 1
 """
 
 _DELETE = """
-local p, id = ARGV[1], ARGV[2]
-local dockey = p .. ':doc:' .. id
-local buckets = redis.call('HGET', dockey, 'buckets')
-if not buckets then return 0 end
-for b in string.gmatch(buckets, '%S+') do redis.call('SREM', p .. ':' .. b, id) end
-redis.call('DEL', dockey)
-redis.call('SREM', p .. ':docs', id)
-return 1
+local p = ARGV[1]
+local ids, docs = p .. ':ids', p .. ':docs'
+local removed = 0
+for i = 2, #ARGV do
+  local old = redis.call('HGET', ids, ARGV[i])
+  if old then
+    redis.call('HDEL', docs, string.sub(old, 1, string.find(old, ' ', 1, true) - 1))
+    redis.call('HDEL', ids, ARGV[i])
+    removed = removed + 1
+  end
+end
+if removed > 0 then redis.call('INCRBY', p .. ':dead', removed) end
+return removed
 """
 
-#: Documents per pipeline round trip.
-PIPELINE_DOCS = 500
+#: Documents per Lua call that makes documents live (and per id pre-check).
+PIPELINE_DOCS = 1000
+#: Term keys appended to per Lua call (each call blocks the server for ~10 ms).
+APPEND_KEYS = 5000
+#: One entry in a term string: low 16 bits of the term, then the document number, whose
+#: top bit says whether the term is a band (0) or a sample (1).
+ENTRY = np.dtype([("low", "<u2"), ("num", "<u4")])
+_SAMPLE = np.uint32(1 << 31)
 
 
 def mask_url(url: str) -> str:
@@ -91,12 +141,17 @@ class RedisStore:
             self._redis = redis.Redis.from_url(plain_url, socket_timeout=60)
             self._redis.ping()
             self._write_script = self._redis.register_script(_WRITE)
+            self._append_script = self._redis.register_script(_APPEND)
             self._delete_script = self._redis.register_script(_DELETE)
         except (redis.RedisError, ValueError) as exc:
             raise IndexUnavailableError(
                 f"cannot use the index at {self.target}: {self._scrub(exc)}"
             ) from exc
         self._errors = redis.RedisError
+        self._names = [b"%04x" % bucket for bucket in range(1 << BUCKET_BITS)]
+        self._params: IndexParams | None = None
+        self._codec: Codec | None = None
+        self.read_params()  # refuses an index of another format version at once
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -114,15 +169,17 @@ class RedisStore:
         except self._errors as exc:
             raise IndexUnavailableError(f"index {self.target}: {self._scrub(exc)}") from exc
 
-    # -- parameters ------------------------------------------------------------------------
+    # -- parameters and codec --------------------------------------------------------------
 
     def read_params(self) -> IndexParams | None:
         record = self._call(self._redis.get, self._key("meta"))
         if record is None:
-            if self._call(self._redis.exists, self._key("docs")):
+            if self._call(self._redis.exists, self._key("ids"), self._key("docs")):
                 raise NotAnIndexError(f"{self.target} is not a dupdetect index (no meta record)")
+            self._params = None
             return None
-        return IndexParams.from_json(record, self.target)
+        self._params = IndexParams.from_json(record, self.target)
+        return self._params
 
     def create_params(self, params: IndexParams) -> IndexParams:
         self._call(lambda: self._redis.set(self._key("meta"), params.to_json(), nx=True))
@@ -131,101 +188,190 @@ class RedisStore:
             raise IndexStoreError(f"index {self.target}: the meta record vanished")
         return stored
 
+    def read_codec(self) -> Codec | None:
+        if self._codec is None:
+            data = self._call(self._redis.get, self._key("codec"))
+            self._codec = Codec.from_bytes(data, self.target) if data else None
+        return self._codec
+
+    def create_codec(self, codec: Codec) -> Codec:
+        self._call(lambda: self._redis.set(self._key("codec"), codec.to_bytes(), nx=True))
+        stored = self.read_codec()
+        if stored is None:
+            raise IndexStoreError(f"index {self.target}: the codec record vanished")
+        return stored
+
     # -- writes ----------------------------------------------------------------------------
 
     def write(self, docs: Sequence[StoredDocument]) -> WriteCounts:
+        """Pre-check ids, append the new documents' entries (grouped by key over the whole
+        batch: one ``APPEND`` a key), then make the documents live, one script a chunk."""
         counts = WriteCounts()
+        if not docs:
+            return counts
+        pipe = self._redis.pipeline(transaction=False)
         for start in range(0, len(docs), PIPELINE_DOCS):
-            pipe = self._redis.pipeline(transaction=False)
-            for doc in docs[start : start + PIPELINE_DOCS]:
-                self._write_script(args=self._write_args(doc), client=pipe)
-            for outcome in self._call(pipe.execute):
-                if outcome == 0:
-                    counts.unchanged += 1
-                elif outcome == 2:
-                    counts.replaced += 1
-                else:
-                    counts.added += 1
+            pipe.hmget(self._key("ids"), [d.info.id for d in docs[start : start + PIPELINE_DOCS]])
+        pipe.incrby(self._key("seq"), len(docs))
+        *found, last = self._call(pipe.execute)
+        olds = [old for chunk in found for old in chunk]
+        todo = [
+            doc
+            for doc, old in zip(docs, olds, strict=True)
+            if old is None or old.split(b" ", 1)[1].decode() != doc.content_hash
+        ]
+        counts.unchanged = len(docs) - len(todo)
+        if not todo:
+            return counts
+        first = last - len(docs) + 1
+        nums = list(range(first, first + len(todo)))
+        names, sizes, blob = self._entries(todo, nums)
+        pipe = self._redis.pipeline(transaction=False)
+        at = 0
+        for start in range(0, len(names), APPEND_KEYS):
+            part = sizes[start : start + APPEND_KEYS]
+            size = sum(part)
+            args = [
+                self.prefix,
+                b"".join(names[start : start + APPEND_KEYS]),
+                b"".join(b"%06x" % n for n in part),
+                blob[at : at + size],
+            ]
+            self._append_script([], args, client=pipe)
+            at += size
+        calls = 0
+        for start in range(0, len(todo), PIPELINE_DOCS):
+            args: list[object] = [self.prefix, len(todo[start : start + PIPELINE_DOCS])]
+            for doc, num in zip(
+                todo[start : start + PIPELINE_DOCS],
+                nums[start : start + PIPELINE_DOCS],
+                strict=True,
+            ):
+                doc_id = doc.info.id.encode("utf-8", "surrogatepass")
+                head = len(doc_id).to_bytes(4, "little") + doc_id
+                tail = doc.sample_terms.size.to_bytes(4, "little") + doc.record
+                value = b"".join((head, bytes.fromhex(doc.content_hash), tail))
+                args += [doc.info.id, num, doc.content_hash, value]
+            self._write_script([], args, client=pipe)
+            calls += 1
+        replies = self._call(pipe.execute)
+        for outcome in (o for reply in replies[len(replies) - calls :] for o in reply):
+            if outcome == 0:
+                counts.unchanged += 1
+            elif outcome == 2:
+                counts.replaced += 1
+            else:
+                counts.added += 1
         return counts
 
-    def _write_args(self, doc: StoredDocument) -> list[object]:
-        info = doc.info
-        buckets = [f"b:{band}:{key:016x}" for band, key in enumerate(doc.band_keys.tolist())]
-        buckets += [f"s:{sample:016x}" for sample in doc.samples.tolist()]
-        fields: list[object] = []
-        for name in METADATA_FIELDS:
-            fields += [name, getattr(info, name)]
-        fields += ["length", info.length]
-        fields += ["shingles", np.ascontiguousarray(doc.shingles, dtype=np.uint64).tobytes()]
-        fields += ["signature", np.ascontiguousarray(doc.signature, dtype=np.uint32).tobytes()]
-        return [self.prefix, info.id, doc.content_hash, " ".join(buckets), *fields]
+    def _entries(
+        self, docs: Sequence[StoredDocument], nums: list[int]
+    ) -> tuple[list[bytes], list[int], bytes]:
+        """The term entries of ``docs`` grouped by key: key names, bytes per key, the bytes."""
+        terms = [d.band_terms for d in docs] + [d.sample_terms for d in docs]
+        sizes = np.fromiter((t.size for t in terms), dtype=np.int64, count=len(terms))
+        if nums and nums[-1] >= int(_SAMPLE):
+            raise IndexStoreError(f"index {self.target}: document numbers exhausted")
+        owners = np.concatenate((nums, np.asarray(nums, dtype=np.int64) | int(_SAMPLE)))
+        buckets, low = split_terms(np.concatenate(terms))
+        order = np.argsort(buckets, kind="stable")
+        entries = np.empty(low.size, dtype=ENTRY)
+        entries["low"] = low[order]
+        entries["num"] = np.repeat(owners.astype(np.uint32), sizes)[order]
+        buckets = buckets[order]
+        starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
+        counts = np.diff(np.concatenate((starts, [buckets.size]))) * ENTRY.itemsize
+        names = [self._names[b] for b in buckets[starts].tolist()]
+        return names, counts.tolist(), entries.tobytes()
 
     def delete(self, ids: Sequence[str]) -> int:
-        pipe = self._redis.pipeline(transaction=False)
-        for doc_id in ids:
-            self._delete_script(args=[self.prefix, doc_id], client=pipe)
-        return int(sum(self._call(pipe.execute)))
+        if not ids:
+            return 0
+        return int(self._call(self._delete_script, [], [self.prefix, *ids]))
 
     # -- reads -----------------------------------------------------------------------------
 
-    def bucket_members(self, keys: Sequence[tuple[int, int]], limit: int) -> list[list[str]]:
-        return self._members(
-            [self._key("b", str(band), f"{key:016x}") for band, key in keys], limit
-        )
+    def band_members(self, terms: Sequence[int], limit: int) -> list[list[int]]:
+        return self._members(0, terms, limit)
 
-    def sample_members(self, samples: Sequence[int], limit: int) -> list[list[str]]:
-        return self._members([self._key("s", f"{int(s):016x}") for s in samples], limit)
+    def sample_members(self, terms: Sequence[int], limit: int) -> list[list[int]]:
+        return self._members(int(_SAMPLE), terms, limit)
 
-    def _members(self, names: list[str], limit: int) -> list[list[str]]:
-        """Members of each set; a set larger than ``limit`` gives ``limit`` of its members."""
-        pipe = self._redis.pipeline(transaction=False)
-        for name in names:
-            pipe.scard(name)
-        sizes = self._call(pipe.execute)
-        pipe = self._redis.pipeline(transaction=False)
-        for name, size in zip(names, sizes, strict=True):
-            if size <= limit:
-                pipe.smembers(name)
-            else:
-                pipe.srandmember(name, limit)
-        return [sorted(m.decode("utf-8") for m in found) for found in self._call(pipe.execute)]
+    def _members(self, kind: int, terms: Sequence[int], limit: int) -> list[list[int]]:
+        """Numbers holding each term (dead ones included; ``fetch`` drops them)."""
+        wanted = np.asarray(terms, dtype=np.uint32)
+        if wanted.size == 0:
+            return []
+        buckets = np.unique(split_terms(wanted)[0]).tolist()
+        prefix = self.prefix.encode("utf-8") + b":t"
+        rows = self._call(self._redis.mget, [prefix + self._names[b] for b in buckets])
+        parts = [np.frombuffer(row or b"", dtype=ENTRY) for row in rows]
+        sizes = [part.size for part in parts]
+        entries = np.concatenate(parts)
+        owners = np.repeat(np.asarray(buckets, dtype=np.uint32), sizes)
+        mine = (entries["num"] & _SAMPLE) == kind
+        found = (owners[mine] << np.uint32(LOW_BITS)) | entries["low"][mine].astype(np.uint32)
+        nums = (entries["num"][mine] & ~_SAMPLE).astype(np.int64)
+        return term_members(wanted, found, nums, limit)
 
-    def fetch(self, ids: Sequence[str]) -> list[IndexedDocument]:
-        pipe = self._redis.pipeline(transaction=False)
-        for doc_id in ids:
-            pipe.hgetall(self._key("doc", doc_id))
-        out = []
-        for doc_id, record in zip(ids, self._call(pipe.execute), strict=True):
-            if record:
-                out.append(_document(doc_id, record))
+    def sample_counts(self, handles: Sequence[int]) -> dict[int, int]:
+        wanted = sorted({int(h) for h in handles})
+        if not wanted:
+            return {}
+        values = self._call(self._redis.hmget, self._key("docs"), wanted)
+        out = {}
+        for num, value in zip(wanted, values, strict=True):
+            if value is not None:
+                at = 20 + int.from_bytes(value[:4], "little")
+                out[num] = int.from_bytes(value[at : at + 4], "little")
         return out
 
+    def fetch(self, handles: Sequence[int]) -> dict[int, IndexedDocument]:
+        wanted = sorted({int(h) for h in handles})
+        if not wanted:
+            return {}
+        params = self._params or self.read_params()
+        if params is None:
+            return {}
+        values = self._call(self._redis.hmget, self._key("docs"), wanted)
+        nums, items = [], []
+        for num, value in zip(wanted, values, strict=True):
+            if value is None:  # replaced or removed
+                continue
+            size = int.from_bytes(value[:4], "little")
+            doc_id = value[4 : 4 + size].decode("utf-8", "surrogatepass")
+            nums.append(num)
+            items.append((doc_id, value[4 + size : 20 + size].hex(), value[24 + size :]))
+        try:
+            documents = decode_records(items, params.shingle_size, self._codec_for)
+        except (ValueError, IndexError, zstandard.ZstdError) as exc:
+            raise IndexStoreError(f"{self.target}: unreadable document record ({exc})") from exc
+        return dict(zip(nums, documents, strict=True))
+
+    def _codec_for(self, ident: int) -> Codec:
+        if ident == PLAIN_CODEC.ident:
+            return PLAIN_CODEC
+        codec = self.read_codec()
+        if codec is None or codec.ident != ident:
+            raise IndexStoreError(f"{self.target}: a record names codec {ident}, not stored")
+        return codec
+
     def count(self) -> int:
-        return int(self._call(self._redis.scard, self._key("docs")))
+        return int(self._call(self._redis.hlen, self._key("ids")))
 
     def usage(self) -> dict[str, object]:
         memory = self._call(self._redis.info, "memory")
-        return {"server_used_memory_bytes": memory.get("used_memory"), "prefix": self.prefix}
+        dead = self._call(self._redis.get, self._key("dead"))
+        codec = self.read_codec()
+        return {
+            "server_used_memory_bytes": memory.get("used_memory"),
+            "prefix": self.prefix,
+            "dead_documents": int(dead or 0),
+            "vocabulary_words": int(codec.vocabulary.size) if codec else 0,
+        }
 
     def close(self) -> None:
         self._redis.close()
-
-
-def _document(doc_id: str, record: dict[bytes, bytes]) -> IndexedDocument:
-    text = {k.decode(): v for k, v in record.items() if k not in (b"shingles", b"signature")}
-    values = {name: text.get(name, b"").decode("utf-8") for name in METADATA_FIELDS}
-    info = DocumentInfo(
-        id=doc_id,
-        path=values["path"],
-        title=values["title"],
-        source=values["source"],
-        url=values["url"],
-        date=values["date"],
-        length=int(text.get("length", b"0")),
-        wire=values["wire"],
-    )
-    digest = text.get("content_hash", b"").decode()
-    return IndexedDocument(info, digest, shingles_from_bytes(record[b"shingles"]))
 
 
 def _split_prefix(url: str) -> tuple[str, str]:
