@@ -25,8 +25,9 @@ from .config import ScanConfig
 from .errors import NoArticlesError
 from .models import Cluster, Notice, ScanResult, Skipped, Summary
 from .pipeline import Corpus, Progress, build_corpus, cluster_of, make_member
-from .store.base import PLAIN_CODEC, Codec, IndexStore, StoredDocument, train_codec
+from .store.base import IndexStore, StoredDocument
 from .store.lookup import Match, find_matches, open_params, stored_documents
+from .store.records import PLAIN_CODEC, Codec, train_codec
 from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
 
 #: Documents read, signed and written per transaction by ``add_documents``.

@@ -100,6 +100,15 @@ def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
 
 def shingle_hashes_numpy(hashes: np.ndarray, size: int) -> np.ndarray:
     """``shingle_hashes`` in numpy: the reference for the C version, and its fallback."""
+    if hashes.size == 0:
+        return EMPTY
+    hashed = np.sort(window_hashes(hashes, size))
+    return hashed[np.concatenate(([True], hashed[1:] != hashed[:-1]))]
+
+
+def window_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
+    """The hash of every ``size``-word window, in text order (``shingle_hashes`` before its
+    sort and dedup; a text shorter than ``size`` is one window)."""
     count = hashes.size
     if count == 0:
         return EMPTY
@@ -108,8 +117,7 @@ def shingle_hashes_numpy(hashes: np.ndarray, size: int) -> np.ndarray:
     mixed = hashes[:windows] * MULTIPLIERS[0]
     for offset in range(1, size):
         mixed = mixed + hashes[offset : offset + windows] * MULTIPLIERS[offset]
-    hashed = np.sort(fmix64(mixed + np.uint64(size)))
-    return hashed[np.concatenate(([True], hashed[1:] != hashed[:-1]))]
+    return fmix64(mixed + np.uint64(size))
 
 
 def shingles(words: list[str], size: int) -> np.ndarray:

@@ -394,8 +394,8 @@ from dupdetect import incremental  # noqa: E402
 from dupdetect.boilerplate import remove_boilerplate  # noqa: E402
 from dupdetect.normalize import word_bytes  # noqa: E402
 from dupdetect.pipeline import build_corpus  # noqa: E402
-from dupdetect.shingle import hash_word_bytes, shingle_hashes  # noqa: E402
-from dupdetect.store import base as store_base  # noqa: E402
+from dupdetect.shingle import hash_word_bytes, shingle_hashes, window_hashes  # noqa: E402
+from dupdetect.store import records as store_records  # noqa: E402
 from dupdetect.store import sqlite as store_sqlite  # noqa: E402
 from dupdetect.verify import score  # noqa: E402
 from dupdetect.workers import DocumentInfo, shingle_inputs  # noqa: E402
@@ -409,10 +409,10 @@ def _trained_codec():
         (DocumentInfo(str(i), str(i), "t", "", "", "", 0, ""), word_bytes(t).tobytes())
         for i, t in enumerate(texts)
     ]
-    return store_base.train_codec(samples, 5)
+    return store_records.train_codec(samples, 5)
 
 
-_CODECS = {0: store_base.PLAIN_CODEC}
+_CODECS = {0: store_records.PLAIN_CODEC}
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
@@ -426,26 +426,26 @@ _CODECS = {0: store_base.PLAIN_CODEC}
 )
 def test_records_rebuild_the_exact_set(words, size, removed, block, codec_id, with_path):
     if 1 not in _CODECS:
-        _CODECS[1] = store_base.Codec.from_bytes(_trained_codec().to_bytes())
+        _CODECS[1] = store_records.Codec.from_bytes(_trained_codec().to_bytes())
     codec = _CODECS[codec_id]
     data = word_bytes(" ".join(words) + " ünïcödé!")
     raw = shingle_hashes(hash_word_bytes(data), size)
     # boilerplate removal drops hash values: a contiguous stretch of windows, plus strays
-    windows = store_base.window_hashes(hash_word_bytes(data), size)
+    windows = window_hashes(hash_word_bytes(data), size)
     gone = set(windows[block[0] % windows.size :][: block[1]].tolist())
     gone |= {int(raw[i % raw.size]) for i in removed}
     cleaned = raw[~np.isin(raw, np.array(sorted(gone), dtype=np.uint64))]
     info = DocumentInfo("id-1", "feed.jsonl" if with_path else "id-1", "T", "S", "", "", 7, "AP")
     for text in (data.tobytes(), None):
-        record = store_base.encode_record(info, text, raw, cleaned, size, codec)
-        back = store_base.decode_record("id-1", "ab", record, size, _CODECS.__getitem__)
+        record = store_records.encode_record(info, text, raw, cleaned, size, codec)
+        back = store_records.decode_record("id-1", "ab", record, size, _CODECS.__getitem__)
         assert back.info == info and back.content_hash == "ab"
         assert np.array_equal(back.shingles, cleaned)
     # words that do not give the raw set (another shingle size): the set itself is kept
     other = size % 8 + 1
-    record = store_base.encode_record(info, data.tobytes(), raw, cleaned, other, codec)
+    record = store_records.encode_record(info, data.tobytes(), raw, cleaned, other, codec)
     assert np.array_equal(
-        store_base.decode_record("id-1", "", record, size, _CODECS.__getitem__).shingles, cleaned
+        store_records.decode_record("id-1", "", record, size, _CODECS.__getitem__).shingles, cleaned
     )
 
 
@@ -455,7 +455,7 @@ def test_window_hashes_are_the_shingles_in_text_order():
         hashes = rng.integers(0, 2**63, count, dtype=np.uint64)
         for size in range(1, 9):
             assert np.array_equal(
-                np.unique(store_base.window_hashes(hashes, size)), shingle_hashes(hashes, size)
+                np.unique(window_hashes(hashes, size)), shingle_hashes(hashes, size)
             )
 
 

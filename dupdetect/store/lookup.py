@@ -25,7 +25,6 @@ from ..sign import Signer
 from ..verify import MatchRule, score
 from ..workers import DocumentInfo
 from .base import (
-    Codec,
     IndexedDocument,
     IndexParams,
     IndexStore,
@@ -34,9 +33,9 @@ from .base import (
     band_terms,
     check_compatible,
     content_hash,
-    encode_records,
     sample_terms,
 )
+from .records import Codec, encode_records
 
 #: A containment candidate shares at least this many samples, and this share of the smaller
 #: document's samples (as in ``index.containment_candidates``).

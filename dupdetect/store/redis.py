@@ -37,16 +37,14 @@ from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
 from .base import (
     BUCKET_BITS,
     LOW_BITS,
-    PLAIN_CODEC,
-    Codec,
     IndexedDocument,
     IndexParams,
     StoredDocument,
     WriteCounts,
-    decode_records,
     split_terms,
     term_members,
 )
+from .records import PLAIN_CODEC, Codec, decode_records
 
 _WRITE = """
 local p, n = ARGV[1], tonumber(ARGV[2])

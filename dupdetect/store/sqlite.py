@@ -33,16 +33,14 @@ import zstandard
 from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
 from .base import (
     LOW_BITS,
-    PLAIN_CODEC,
-    Codec,
     IndexedDocument,
     IndexParams,
     StoredDocument,
     WriteCounts,
-    decode_records,
     split_terms,
     term_members,
 )
+from .records import PLAIN_CODEC, Codec, decode_records
 
 #: ``PRAGMA application_id`` of a dupdetect index ("DUPD").
 APPLICATION_ID = 0x44555044
