@@ -34,6 +34,19 @@ class RowBuffer:
         self._filled += 1
         self.count += 1
 
+    def extend(self, rows: np.ndarray) -> None:
+        """Add many rows (a ``(n, width)`` array)."""
+        done = 0
+        while done < rows.shape[0]:
+            if self._filled == self._block_rows:
+                self._blocks.append(np.empty((self._block_rows, self.width), dtype=self._dtype))
+                self._filled = 0
+            step = min(rows.shape[0] - done, self._block_rows - self._filled)
+            self._blocks[-1][self._filled : self._filled + step] = rows[done : done + step]
+            self._filled += step
+            done += step
+        self.count += rows.shape[0]
+
     def take(self, positions: np.ndarray) -> np.ndarray:
         """All rows, row ``k`` (in order of appending) moved to ``positions[k]``; empties the
         buffer."""
@@ -60,6 +73,14 @@ class RunBuffer:
     def append(self, run: np.ndarray) -> None:
         """Add one run (possibly empty)."""
         self.counts.append(int(run.size))
+        self._copy(run)
+
+    def extend(self, values: np.ndarray, counts: np.ndarray) -> None:
+        """Add many runs at once: ``values`` holds them back to back, ``counts`` their sizes."""
+        self.counts.extend(counts.tolist())
+        self._copy(values)
+
+    def _copy(self, run: np.ndarray) -> None:
         at = 0
         while at < run.size:
             if self._filled == BLOCK_VALUES:

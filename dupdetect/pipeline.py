@@ -36,7 +36,7 @@ from .sign import Signer
 from .store.base import IndexStore
 from .store.lookup import include_indexed
 from .verify import MatchRule, score, verify_pairs
-from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
+from .workers import DocumentInfo, PackedChunk, Shingled, ShingleItem, shingle_chunks
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -76,7 +76,7 @@ def scan(
     """
     config = config or ScanConfig()
     report = progress or _silent
-    corpus = build_corpus(shingle_inputs(paths, config), report)
+    corpus = build_corpus(shingle_chunks(paths, config), report)
     try:
         return _scan_corpus(corpus, config, report, index)
     finally:
@@ -147,47 +147,124 @@ def _scan_corpus(
     )
 
 
-def build_corpus(items: Iterable[ShingleItem], report: Progress) -> Corpus:
+def build_corpus(items: Iterable[ShingleItem | PackedChunk], report: Progress) -> Corpus:
     """Collect shingled documents (first of each id), Skipped and Notice items, sorted.
 
-    Shingle sets go to a temporary file as they arrive; band keys and samples into flat
-    buffers. Nothing per document stays in memory but its metadata.
+    ``items`` are single items or whole packed chunks (``workers.shingle_chunks``, taken in
+    bulk). Shingle sets go to a temporary file as they arrive; band keys and samples into
+    block buffers. Nothing per document stays in memory but its metadata.
     """
-    first_row: dict[str, int] = {}
-    infos: list[DocumentInfo] = []
-    sets = ShingleSets()
-    keys: RowBuffer | None = None
-    samples = RunBuffer(np.uint32)
-    corpus = Corpus()
+    collector = _Collector(report)
     for item in items:
+        if isinstance(item, PackedChunk):
+            collector.add_chunk(item)
+        else:
+            collector.add_item(item)
+    return collector.finish()
+
+
+class _Collector:
+    """``build_corpus``'s state: documents in arrival order, first of each id."""
+
+    def __init__(self, report: Progress) -> None:
+        self.report = report
+        self.corpus = Corpus()
+        self.first_row: dict[str, int] = {}
+        self.infos: list[DocumentInfo] = []
+        self.sets = ShingleSets()
+        self.keys: RowBuffer | None = None
+        self.samples = RunBuffer(np.uint32)
+
+    def add_item(self, item: ShingleItem) -> None:
+        """One Skipped, Notice or Shingled (with its arrays)."""
         if isinstance(item, Skipped):
-            corpus.skipped.append(item)
+            self.corpus.skipped.append(item)
         elif isinstance(item, Notice):
-            corpus.notices.append(item)
-        elif _is_new_document(item, first_row, infos, corpus):
-            first_row[item.info.id] = len(infos)
-            infos.append(item.info)
-            sets.append(item.shingles)  # type: ignore[arg-type]
+            self.corpus.notices.append(item)
+        elif self._is_new(item, item.shingles is not None):
+            self.sets.append(item.shingles)  # type: ignore[arg-type]
             if item.band_keys is not None:
-                keys = keys or RowBuffer(item.band_keys.size, np.uint64)
-                keys.append(item.band_keys)
-            samples.append(item.samples if item.samples is not None else _NO_SAMPLES)
-            if len(infos) % _REPORT_EVERY == 0:
-                report("reading", len(infos), None)
-    report("reading", len(infos), len(infos))
-    order = np.array(sorted(range(len(infos)), key=lambda row: infos[row].id), dtype=np.int64)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    corpus.infos = [infos[row] for row in order]
-    sets.reorder(order)
-    corpus.shingle_sets = sets
-    if keys is not None and keys.count == len(infos):
-        corpus.band_keys = keys.take(rank)
-    counts = np.array(samples.counts, dtype=np.int64)
-    corpus.samples = SampleRuns(samples.take_values(), counts, rank)
-    corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
-    corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
-    return corpus
+                self._keys(item.band_keys.size).append(item.band_keys)
+            self.samples.append(item.samples if item.samples is not None else _NO_SAMPLES)
+            self._progress(1)
+
+    def add_chunk(self, packed: PackedChunk) -> None:
+        """A packed chunk: metadata one by one, then each array once for the whole chunk."""
+        counts = packed.shingle_counts
+        kept: list[bool] = []
+        document = 0
+        for item in packed.items:
+            if isinstance(item, Shingled):
+                has_words = bool(counts[document] >= 0)
+                document += 1
+                new = self._is_new(item, has_words)
+                if has_words:
+                    kept.append(new)
+            else:
+                self.add_item(item)
+        if not kept:
+            return
+        shingle_counts = counts[counts >= 0]
+        shingles, keys = packed.shingles, packed.keys
+        samples, sample_counts = packed.samples, packed.sample_counts
+        if not all(kept):
+            mask = np.array(kept)
+            shingles = shingles[np.repeat(mask, shingle_counts)]
+            samples = samples[np.repeat(mask, sample_counts)]
+            shingle_counts, sample_counts, keys = (
+                shingle_counts[mask], sample_counts[mask], keys[mask]
+            )
+        self.sets.extend(shingles, shingle_counts)
+        if keys.size:
+            self._keys(keys.shape[1]).extend(keys)
+        self.samples.extend(samples, sample_counts)
+        self._progress(len(shingle_counts))
+
+    def finish(self) -> Corpus:
+        """The corpus, documents sorted by id."""
+        infos, corpus = self.infos, self.corpus
+        self.report("reading", len(infos), len(infos))
+        order = np.array(sorted(range(len(infos)), key=lambda row: infos[row].id), dtype=np.int64)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        corpus.infos = [infos[row] for row in order]
+        self.sets.reorder(order)
+        corpus.shingle_sets = self.sets
+        if self.keys is not None and self.keys.count == len(infos):
+            corpus.band_keys = self.keys.take(rank)
+        counts = np.array(self.samples.counts, dtype=np.int64)
+        corpus.samples = SampleRuns(self.samples.take_values(), counts, rank)
+        corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
+        corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
+        return corpus
+
+    def _is_new(self, doc: Shingled, has_words: bool) -> bool:
+        """True (and the document recorded) for the first document of its id that has words;
+        the others become Skipped."""
+        info = doc.info
+        if info.id in self.first_row:
+            first = self.infos[self.first_row[info.id]]
+            where = f"{first.path}" if first.path != info.path else "earlier in this file"
+            self.corpus.skipped.append(
+                Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", doc.line)
+            )
+            return False
+        if not has_words:
+            self.corpus.skipped.append(Skipped(info.path, "no words in text", doc.line))
+            return False
+        self.first_row[info.id] = len(self.infos)
+        self.infos.append(info)
+        return True
+
+    def _keys(self, width: int) -> RowBuffer:
+        if self.keys is None:
+            self.keys = RowBuffer(width, np.uint64)
+        return self.keys
+
+    def _progress(self, added: int) -> None:
+        count = len(self.infos)
+        if count // _REPORT_EVERY != (count - added) // _REPORT_EVERY:
+            self.report("reading", count, None)
 
 
 _NO_SAMPLES = np.empty(0, dtype=np.uint32)
@@ -243,24 +320,6 @@ def oversized_bucket_notices(
         )
         for first, size in sorted(largest.items())
     ]
-
-
-def _is_new_document(
-    doc: Shingled, first_row: dict[str, int], infos: list[DocumentInfo], corpus: Corpus
-) -> bool:
-    """True for the first document of its id that has words; the rest become Skipped."""
-    info = doc.info
-    if info.id in first_row:
-        first = infos[first_row[info.id]]
-        where = f"{first.path}" if first.path != info.path else "earlier in this file"
-        corpus.skipped.append(
-            Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", doc.line)
-        )
-        return False
-    if doc.shingles is None:
-        corpus.skipped.append(Skipped(info.path, "no words in text", doc.line))
-        return False
-    return True
 
 
 def representative_rank(infos: list[DocumentInfo]) -> list[int]:

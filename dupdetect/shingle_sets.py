@@ -60,6 +60,21 @@ class ShingleSets(Sequence[np.ndarray]):
         self._count += 1
         return self._count - 1
 
+    def extend(self, values: np.ndarray, counts: np.ndarray) -> None:
+        """Store many sets at once: ``values`` holds them back to back, ``counts`` their sizes
+        (one write for all of them)."""
+        counts = np.asarray(counts, dtype=np.int64)
+        needed = self._count + counts.size
+        if needed > self._offsets.size:
+            grown = max(needed, 2 * self._offsets.size)
+            self._offsets = np.resize(self._offsets, grown)
+            self._sizes = np.resize(self._sizes, grown)
+        start, _ = self._write(values)
+        ends = np.cumsum(counts) * _ITEM
+        self._offsets[self._count : needed] = start + ends - counts * _ITEM
+        self._sizes[self._count : needed] = counts
+        self._count = needed
+
     def __setitem__(self, position: int, array: np.ndarray) -> None:
         position = self._position(position)
         self._offsets[position], self._sizes[position] = self._write(array)

@@ -105,3 +105,17 @@ def test_announced_reads_skip_what_cannot_be_opened(tmp_path):
         [InputFile(tmp_path / "a.txt", "a.txt"), InputFile(tmp_path / "gone.txt", "gone.txt"),
          Skipped("x", "hidden")]
     )
+
+
+@given(st.lists(arrays(np.uint64, st.integers(0, 40)), max_size=20), st.integers(0, 5))
+def test_extend_equals_appending_one_by_one(sets, before):
+    with ShingleSets() as one_by_one, ShingleSets() as bulk:
+        for _ in range(before):
+            one_by_one.append(np.arange(3, dtype=np.uint64))
+            bulk.append(np.arange(3, dtype=np.uint64))
+        for s in sets:
+            one_by_one.append(s)
+        values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+        bulk.extend(values, np.array([s.size for s in sets], dtype=np.int64))
+        assert len(bulk) == len(one_by_one)
+        assert all(np.array_equal(a, b) for a, b in zip(bulk, one_by_one, strict=True))

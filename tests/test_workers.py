@@ -107,3 +107,22 @@ def test_signatures_made_in_workers_are_redone_after_boilerplate_removal(tmp_pat
         outputs.add(json.dumps([[m.id, m.similarity] for c in result.clusters for m in c.members]))
     assert len(outputs) == 1
     assert '"copy"' in outputs.pop()
+
+
+def test_packed_chunks_and_single_items_build_the_same_corpus(messy, monkeypatch):
+    # build_corpus takes whole packed chunks in bulk (the scan) or items one by one (the
+    # index): duplicate ids and wordless records inside a chunk must come out the same.
+    import numpy as np
+
+    from dupdetect.pipeline import build_corpus
+
+    monkeypatch.setattr(workers, "CHUNK_FILES", 3)
+    config = ScanConfig(jobs=1)
+    quiet = lambda *_: None  # noqa: E731
+    bulk = build_corpus(workers.shingle_chunks([messy], config), quiet)
+    single = build_corpus(workers.shingle_inputs([messy], config), quiet)
+    assert bulk.infos == single.infos and bulk.skipped == single.skipped
+    assert all(np.array_equal(a, b) for a, b in zip(bulk.shingle_sets, single.shingle_sets))
+    assert np.array_equal(bulk.band_keys, single.band_keys)
+    assert np.array_equal(bulk.samples.values, single.samples.values)
+    assert np.array_equal(bulk.samples.owners, single.samples.owners)
