@@ -21,6 +21,7 @@ import numpy as np
 from ..config import ScanConfig
 from ..errors import IndexStoreError
 from ..models import PairScore
+from ..shingle_sets import ShingleSets
 from ..sign import Signer
 from ..verify import MatchRule, score
 from ..workers import DocumentInfo
@@ -225,11 +226,17 @@ def include_indexed(corpus: object, store: IndexStore, config: ScanConfig) -> se
     if not extra:
         return fresh
     shares = corpus.boilerplate or []  # type: ignore[attr-defined]
-    rows = [(info, sets[i], shares[i] if shares else 0.0) for i, info in enumerate(infos)]
-    rows += [(d.info, d.shingles, 0.0) for d in extra.values()]
-    rows.sort(key=lambda row: row[0].id)
-    corpus.infos = [r[0] for r in rows]  # type: ignore[attr-defined]
-    corpus.shingle_sets = [r[1] for r in rows]  # type: ignore[attr-defined]
+    every = [*infos, *(d.info for d in extra.values())]
+    order = sorted(range(len(every)), key=lambda row: every[row].id)
+    if isinstance(sets, ShingleSets):  # the scan's disk-backed sets: append, then reorder
+        for document in extra.values():
+            sets.append(document.shingles)
+        sets.reorder(order)
+    else:
+        every_set = [*sets, *(d.shingles for d in extra.values())]
+        corpus.shingle_sets = [every_set[row] for row in order]  # type: ignore[attr-defined]
+    corpus.infos = [every[row] for row in order]  # type: ignore[attr-defined]
     if shares:
-        corpus.boilerplate = [r[2] for r in rows]  # type: ignore[attr-defined]
+        every_share = [*shares, *([0.0] * len(extra))]
+        corpus.boilerplate = [every_share[row] for row in order]  # type: ignore[attr-defined]
     return fresh
