@@ -509,3 +509,26 @@ def decode_records(
     if at != codes.size:
         raise ValueError("records' codes do not add up")
     return out
+
+
+def codec_named(ident: int, read_stored: Callable[[], Codec | None], target: str) -> Codec:
+    """The codec a record names: the built-in one, or the index's stored one (read only then)."""
+    if ident == PLAIN_CODEC.ident:
+        return PLAIN_CODEC
+    stored = read_stored()
+    if stored is None or stored.ident != ident:
+        raise IndexStoreError(f"{target}: a record names codec {ident}, not stored")
+    return stored
+
+
+def decode_stored(
+    items: Sequence[tuple[str, str, bytes]],
+    shingle_size: int,
+    codec_for: Callable[[int], Codec],
+    target: str,
+) -> list[IndexedDocument]:
+    """``decode_records`` for a backend: a damaged record is an IndexStoreError."""
+    try:
+        return decode_records(items, shingle_size, codec_for)
+    except (ValueError, IndexError, zstandard.ZstdError) as exc:
+        raise IndexStoreError(f"{target}: unreadable document record ({exc})") from exc

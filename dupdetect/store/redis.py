@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-import zstandard
 
 from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
 from .base import (
@@ -44,7 +43,7 @@ from .base import (
     split_terms,
     term_members,
 )
-from .records import PLAIN_CODEC, Codec, decode_records
+from .records import Codec, codec_named, decode_stored
 
 _WRITE = """
 local p, n = ARGV[1], tonumber(ARGV[2])
@@ -340,19 +339,11 @@ class RedisStore:
             doc_id = value[4 : 4 + size].decode("utf-8", "surrogatepass")
             nums.append(num)
             items.append((doc_id, value[4 + size : 20 + size].hex(), value[24 + size :]))
-        try:
-            documents = decode_records(items, params.shingle_size, self._codec_for)
-        except (ValueError, IndexError, zstandard.ZstdError) as exc:
-            raise IndexStoreError(f"{self.target}: unreadable document record ({exc})") from exc
+        documents = decode_stored(items, params.shingle_size, self._codec_for, self.target)
         return dict(zip(nums, documents, strict=True))
 
     def _codec_for(self, ident: int) -> Codec:
-        if ident == PLAIN_CODEC.ident:
-            return PLAIN_CODEC
-        codec = self.read_codec()
-        if codec is None or codec.ident != ident:
-            raise IndexStoreError(f"{self.target}: a record names codec {ident}, not stored")
-        return codec
+        return codec_named(ident, self.read_codec, self.target)
 
     def count(self) -> int:
         return int(self._call(self._redis.hlen, self._key("ids")))

@@ -28,9 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import zstandard
 
-from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
+from ..errors import IndexUnavailableError, NotAnIndexError
 from .base import (
     LOW_BITS,
     IndexedDocument,
@@ -40,7 +39,7 @@ from .base import (
     split_terms,
     term_members,
 )
-from .records import PLAIN_CODEC, Codec, decode_records
+from .records import Codec, codec_named, decode_stored
 
 #: ``PRAGMA application_id`` of a dupdetect index ("DUPD").
 APPLICATION_ID = 0x44555044
@@ -306,19 +305,11 @@ class SQLiteStore:
                 chunk,
             ).fetchall()
         items = [(doc_id, digest.hex(), record) for _, doc_id, digest, record in rows]
-        try:
-            documents = decode_records(items, params.shingle_size, self._codec_for)
-        except (ValueError, IndexError, zstandard.ZstdError) as exc:
-            raise IndexStoreError(f"{self.target}: unreadable document record ({exc})") from exc
+        documents = decode_stored(items, params.shingle_size, self._codec_for, self.target)
         return {row[0]: doc for row, doc in zip(rows, documents, strict=True)}
 
     def _codec_for(self, ident: int) -> Codec:
-        if ident == PLAIN_CODEC.ident:
-            return PLAIN_CODEC
-        codec = self.read_codec()
-        if codec is None or codec.ident != ident:
-            raise IndexStoreError(f"{self.target}: a record names codec {ident}, not stored")
-        return codec
+        return codec_named(ident, self.read_codec, self.target)
 
     def count(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'count'").fetchone()
