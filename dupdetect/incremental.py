@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 
 from .boilerplate import remove_boilerplate
 from .config import ScanConfig
+from .corpus import Corpus, Progress, build_corpus
 from .errors import NoArticlesError
 from .models import Cluster, Notice, ScanResult, Skipped, Summary
-from .pipeline import Corpus, Progress, build_corpus, cluster_of, make_member
+from .pipeline import cluster_of, make_member
 from .store.base import IndexStore, StoredDocument
 from .store.lookup import Match, find_matches, open_params, stored_documents
 from .store.records import PLAIN_CODEC, Codec, train_codec
@@ -275,7 +276,7 @@ def _drop_seen(corpus: Corpus, seen: dict[str, str], skipped: list[Skipped]) -> 
 
 
 def _close(sets: object) -> None:
-    """Release a disk-backed sequence of shingle sets (``pipeline.build_corpus``'s)."""
+    """Release a disk-backed sequence of shingle sets (``corpus.build_corpus``'s)."""
     close = getattr(sets, "close", None)
     if callable(close):
         close()

@@ -9,54 +9,29 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
 
-from .arrays import RowBuffer, RunBuffer
 from .boilerplate import remove_boilerplate
 from .cluster import Group, group_documents
 from .config import ScanConfig
+from .corpus import Corpus, Progress, build_corpus, index_keys
 from .errors import NoArticlesError
 from .index import (
     CandidateSet,
-    SampleRuns,
-    band_keys,
-    containment_samples,
     lsh_candidates,
     lsh_params,
     merge_candidates,
     sampled_containment_candidates,
 )
-from .models import Cluster, Member, Notice, PairScore, ScanResult, Skipped, Summary
+from .models import Cluster, Member, Notice, PairScore, ScanResult, Summary
 from .shingle_sets import ShingleSets
-from .sign import Signer
 from .store.base import IndexStore
 from .store.lookup import include_indexed
 from .verify import MatchRule, score, verify_pairs
-from .workers import DocumentInfo, PackedChunk, Shingled, ShingleItem, shingle_chunks
-
-Progress = Callable[[str, int, int | None], None]
-
-
-@dataclass
-class Corpus:
-    """Shingled documents, sorted by id, with everything that was skipped on the way.
-
-    ``shingle_sets`` is a disk-backed :class:`ShingleSets` after ``build_corpus`` (any
-    sequence of arrays works); ``band_keys`` (one row per document) and ``samples`` are what
-    the workers computed for the LSH and containment indexes, None where not computed.
-    """
-
-    infos: list[DocumentInfo] = field(default_factory=list)
-    shingle_sets: Sequence[np.ndarray] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    boilerplate: list[float] = field(default_factory=list)
-    band_keys: np.ndarray | None = None
-    samples: SampleRuns | None = None
+from .workers import DocumentInfo, shingle_chunks
 
 
 def scan(
@@ -145,162 +120,6 @@ def _scan_corpus(
         settings,
         tuple(info.id for info in corpus.infos),
     )
-
-
-def build_corpus(items: Iterable[ShingleItem | PackedChunk], report: Progress) -> Corpus:
-    """Collect shingled documents (first of each id), Skipped and Notice items, sorted.
-
-    ``items`` are single items or whole packed chunks (``workers.shingle_chunks``, taken in
-    bulk). Shingle sets go to a temporary file as they arrive; band keys and samples into
-    block buffers. Nothing per document stays in memory but its metadata.
-    """
-    collector = _Collector(report)
-    for item in items:
-        if isinstance(item, PackedChunk):
-            collector.add_chunk(item)
-        else:
-            collector.add_item(item)
-    return collector.finish()
-
-
-class _Collector:
-    """``build_corpus``'s state: documents in arrival order, first of each id."""
-
-    def __init__(self, report: Progress) -> None:
-        self.report = report
-        self.corpus = Corpus()
-        self.first_row: dict[str, int] = {}
-        self.infos: list[DocumentInfo] = []
-        self.sets = ShingleSets()
-        self.keys: RowBuffer | None = None
-        self.samples = RunBuffer(np.uint32)
-
-    def add_item(self, item: ShingleItem) -> None:
-        """One Skipped, Notice or Shingled (with its arrays)."""
-        if isinstance(item, Skipped):
-            self.corpus.skipped.append(item)
-        elif isinstance(item, Notice):
-            self.corpus.notices.append(item)
-        elif self._is_new(item, item.shingles is not None):
-            self.sets.append(item.shingles)  # type: ignore[arg-type]
-            if item.band_keys is not None:
-                self._keys(item.band_keys.size).append(item.band_keys)
-            self.samples.append(item.samples if item.samples is not None else _NO_SAMPLES)
-            self._progress(1)
-
-    def add_chunk(self, packed: PackedChunk) -> None:
-        """A packed chunk: metadata one by one, then each array once for the whole chunk."""
-        counts = packed.shingle_counts
-        kept: list[bool] = []
-        document = 0
-        for item in packed.items:
-            if isinstance(item, Shingled):
-                has_words = bool(counts[document] >= 0)
-                document += 1
-                new = self._is_new(item, has_words)
-                if has_words:
-                    kept.append(new)
-            else:
-                self.add_item(item)
-        if not kept:
-            return
-        shingle_counts = counts[counts >= 0]
-        shingles, keys = packed.shingles, packed.keys
-        samples, sample_counts = packed.samples, packed.sample_counts
-        if not all(kept):
-            mask = np.array(kept)
-            shingles = shingles[np.repeat(mask, shingle_counts)]
-            samples = samples[np.repeat(mask, sample_counts)]
-            shingle_counts, sample_counts, keys = (
-                shingle_counts[mask], sample_counts[mask], keys[mask]
-            )
-        self.sets.extend(shingles, shingle_counts)
-        if keys.size:
-            self._keys(keys.shape[1]).extend(keys)
-        self.samples.extend(samples, sample_counts)
-        self._progress(len(shingle_counts))
-
-    def finish(self) -> Corpus:
-        """The corpus, documents sorted by id."""
-        infos, corpus = self.infos, self.corpus
-        self.report("reading", len(infos), len(infos))
-        order = np.array(sorted(range(len(infos)), key=lambda row: infos[row].id), dtype=np.int64)
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.size)
-        corpus.infos = [infos[row] for row in order]
-        self.sets.reorder(order)
-        corpus.shingle_sets = self.sets
-        if self.keys is not None and self.keys.count == len(infos):
-            corpus.band_keys = self.keys.take(rank)
-        counts = np.array(self.samples.counts, dtype=np.int64)
-        corpus.samples = SampleRuns(self.samples.take_values(), counts, rank)
-        corpus.skipped.sort(key=lambda s: (s.path, s.line or 0))
-        corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
-        return corpus
-
-    def _is_new(self, doc: Shingled, has_words: bool) -> bool:
-        """True (and the document recorded) for the first document of its id that has words;
-        the others become Skipped."""
-        info = doc.info
-        if info.id in self.first_row:
-            first = self.infos[self.first_row[info.id]]
-            where = f"{first.path}" if first.path != info.path else "earlier in this file"
-            self.corpus.skipped.append(
-                Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", doc.line)
-            )
-            return False
-        if not has_words:
-            self.corpus.skipped.append(Skipped(info.path, "no words in text", doc.line))
-            return False
-        self.first_row[info.id] = len(self.infos)
-        self.infos.append(info)
-        return True
-
-    def _keys(self, width: int) -> RowBuffer:
-        if self.keys is None:
-            self.keys = RowBuffer(width, np.uint64)
-        return self.keys
-
-    def _progress(self, added: int) -> None:
-        count = len(self.infos)
-        if count // _REPORT_EVERY != (count - added) // _REPORT_EVERY:
-            self.report("reading", count, None)
-
-
-_NO_SAMPLES = np.empty(0, dtype=np.uint32)
-#: Documents between two progress reports while reading (a report per document cost ~5 us).
-_REPORT_EVERY = 128
-
-
-def index_keys(corpus: Corpus, config: ScanConfig, bands: int, rows: int) -> Corpus:
-    """Make ``band_keys`` and ``samples`` describe the current shingle sets: documents whose
-    set boilerplate removal changed (or that the workers did not key) are signed, keyed and
-    sampled again here; the rest keep what the workers made."""
-    shares = corpus.boilerplate or [0.0] * len(corpus.infos)
-    stale = [row for row, share in enumerate(shares) if share > 0]
-    if corpus.band_keys is None or corpus.samples is None:
-        stale = list(range(len(corpus.infos)))
-        corpus.band_keys = np.empty((len(corpus.infos), bands), dtype=np.uint64)
-        corpus.samples = SampleRuns(
-            np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.int64)
-        )
-    if not stale:
-        return corpus
-    fresh_sets = [corpus.shingle_sets[row] for row in stale]
-    signatures = Signer(config.num_perm, config.seed).sign(fresh_sets)
-    corpus.band_keys[stale] = band_keys(signatures, bands, rows)
-    fresh = [
-        containment_samples(s, min_shingles=config.min_containment_shingles) for s in fresh_sets
-    ]
-    runs = corpus.samples
-    owners = runs.owners.copy()
-    owners[np.isin(owners, stale)] = -1
-    corpus.samples = SampleRuns(
-        np.concatenate([runs.values, *fresh]),
-        np.concatenate([runs.counts, [f.size for f in fresh]]).astype(np.int64),
-        np.concatenate([owners, stale]).astype(np.int64),
-    )
-    return corpus
 
 
 def oversized_bucket_notices(

@@ -97,7 +97,7 @@ def shingle_inputs(
 def shingle_chunks(
     paths: Iterable[str | os.PathLike[str]], config: ScanConfig
 ) -> Iterator[PackedChunk]:
-    """``shingle_inputs`` a chunk at a time, packed (what ``pipeline.build_corpus`` takes in
+    """``shingle_inputs`` a chunk at a time, packed (what ``corpus.build_corpus`` takes in
     bulk: one write and a few array copies per chunk instead of a dozen calls per document)."""
     walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
     if config.jobs <= 1:

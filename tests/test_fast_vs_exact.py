@@ -8,8 +8,9 @@ import numpy as np
 from dupdetect import ScanConfig, scan
 from dupdetect.boilerplate import remove_boilerplate
 from dupdetect.cluster import group_documents
+from dupdetect.corpus import build_corpus
 from dupdetect.evaluate import score_clusters
-from dupdetect.pipeline import build_corpus, representative_rank
+from dupdetect.pipeline import representative_rank
 from dupdetect.synth import write_corpus
 from dupdetect.verify import MatchRule, score, verify_pairs
 from dupdetect.workers import shingle_inputs

@@ -392,8 +392,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 from dupdetect import incremental  # noqa: E402
 from dupdetect.boilerplate import remove_boilerplate  # noqa: E402
+from dupdetect.corpus import build_corpus  # noqa: E402
 from dupdetect.normalize import word_bytes  # noqa: E402
-from dupdetect.pipeline import build_corpus  # noqa: E402
 from dupdetect.shingle import hash_word_bytes, shingle_hashes, window_hashes  # noqa: E402
 from dupdetect.store import records as store_records  # noqa: E402
 from dupdetect.store import sqlite as store_sqlite  # noqa: E402

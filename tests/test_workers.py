@@ -114,7 +114,7 @@ def test_packed_chunks_and_single_items_build_the_same_corpus(messy, monkeypatch
     # index): duplicate ids and wordless records inside a chunk must come out the same.
     import numpy as np
 
-    from dupdetect.pipeline import build_corpus
+    from dupdetect.corpus import build_corpus
 
     monkeypatch.setattr(workers, "CHUNK_FILES", 3)
     config = ScanConfig(jobs=1)
@@ -122,7 +122,7 @@ def test_packed_chunks_and_single_items_build_the_same_corpus(messy, monkeypatch
     bulk = build_corpus(workers.shingle_chunks([messy], config), quiet)
     single = build_corpus(workers.shingle_inputs([messy], config), quiet)
     assert bulk.infos == single.infos and bulk.skipped == single.skipped
-    assert all(np.array_equal(a, b) for a, b in zip(bulk.shingle_sets, single.shingle_sets))
+    assert all(np.array_equal(a, b) for a, b in zip(bulk.shingle_sets, single.shingle_sets, strict=True))
     assert np.array_equal(bulk.band_keys, single.band_keys)
     assert np.array_equal(bulk.samples.values, single.samples.values)
     assert np.array_equal(bulk.samples.owners, single.samples.owners)

@@ -208,7 +208,7 @@ def _candidates(
 def include_indexed(corpus: object, store: IndexStore, config: ScanConfig) -> set[str]:
     """Add to a scan's corpus the indexed documents its documents match; return the new ids.
 
-    ``corpus`` is ``pipeline.Corpus`` (``infos``, ``shingle_sets``, ``boilerplate``), changed
+    ``corpus`` is ``corpus.Corpus`` (``infos``, ``shingle_sets``, ``boilerplate``), changed
     in place and kept sorted by id. A new document wins over an indexed one with its id.
     """
     infos, sets = corpus.infos, corpus.shingle_sets  # type: ignore[attr-defined]
