@@ -351,20 +351,35 @@ def _sum_counts(counted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarra
     return values[starts], np.add.reduceat(counts, starts)
 
 
+#: Documents sharing a containment sample beyond which only the first of them is paired with
+#: each other one (a star, as for oversized LSH buckets) instead of every pair: on a million
+#: articles, samples shared by hundreds of pages (site chrome, stock phrases, a story on 300
+#: sites) made almost all of the pairs counted. The members of a widely shared story still
+#: meet: each is paired with the first, and clustering checks members against the anchor.
+STAR_BUCKET = 32
+
+
 def _pair_codes(runs: SharedRuns, owners: np.ndarray, count: int, max_bucket: int) -> np.ndarray:
-    """``i * count + j`` for every pair ``i < j`` of owners sharing a run (runs larger than
-    ``max_bucket`` skipped), written into one array sized in advance."""
-    kept = runs.sizes <= max_bucket
-    total = int((runs.sizes[kept] * (runs.sizes[kept] - 1) // 2).sum())
+    """``i * count + j`` for the pairs ``i < j`` of owners sharing a run: every pair in runs up
+    to ``STAR_BUCKET``, the first owner with each other one up to ``max_bucket``, nothing in
+    larger runs; written into one array sized in advance."""
+    sizes = runs.sizes
+    every = sizes <= min(STAR_BUCKET, max_bucket)
+    star = (sizes > STAR_BUCKET) & (sizes <= max_bucket)
+    total = int((sizes[every] * (sizes[every] - 1) // 2).sum() + (sizes[star] - 1).sum())
     codes = np.empty(total, dtype=np.int64)
     filled = 0
     for size, members in runs.groups(owners):
         if size > max_bucket:
             continue
-        first, second = np.triu_indices(size, k=1)
-        chunk = (members[:, first] * count + members[:, second]).ravel()
+        if size <= STAR_BUCKET:
+            first, second = np.triu_indices(size, k=1)
+            chunk = (members[:, first] * count + members[:, second]).ravel()
+        else:
+            chunk = (members[:, :1] * count + members[:, 1:]).ravel()
         codes[filled : filled + chunk.size] = chunk
         filled += chunk.size
+    assert filled == total
     return codes
 
 

@@ -117,3 +117,22 @@ def test_containment_candidates_of_nothing():
 
     empty = SampleRuns(np.empty(0, np.uint32), np.zeros(2, np.int64), np.arange(2))
     assert sampled_containment_candidates(empty, 2).pairs.shape == (0, 2)
+
+
+def test_teaser_of_a_story_on_many_sites_joins_its_cluster(tmp_path):
+    # Samples shared by more than STAR_BUCKET pages are paired star-wise (first page with each
+    # other one): the teaser must still end up with all the copies.
+    from dupdetect import ScanConfig, scan
+    from dupdetect.index import STAR_BUCKET
+
+    rng = np.random.default_rng(9)
+    words = [f"w{i}" for i in range(3000)]
+    story = " ".join(rng.choice(words, size=400))
+    copies = STAR_BUCKET + 8
+    for i in range(copies):
+        extra = " ".join(rng.choice(words, size=15))
+        (tmp_path / f"site{i:02d}.txt").write_text(f"Story {i}\n\n{story} {extra}")
+    (tmp_path / "teaser.txt").write_text("Teaser\n\n" + " ".join(story.split()[:80]))
+    result = scan([tmp_path], ScanConfig())
+    assert len(result.clusters) == 1
+    assert result.clusters[0].size == copies + 1
