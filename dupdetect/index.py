@@ -111,20 +111,24 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def lsh_candidates(keys: np.ndarray, max_bucket: int = 500) -> CandidateSet:
-    """All pairs of rows of a ``(documents, bands)`` key matrix equal in at least one band."""
-    chunks: list[np.ndarray] = []
+    """All pairs of rows of a ``(documents, bands)`` key matrix equal in at least one band.
+
+    Pairs are merged band by band (a pair found in every band is held once, not 30 times).
+    """
+    count = keys.shape[0]
+    codes = np.empty(0, dtype=np.int64)
     firsts: list[np.ndarray] = []
     sizes: list[np.ndarray] = []
     oversized = largest = 0
     for band in range(keys.shape[1]):
         grouped = group_pairs(np.ascontiguousarray(keys[:, band]), max_bucket, star_oversized=True)
-        chunks.append(grouped.pairs)
+        codes = np.union1d(codes, grouped.pairs[:, 0] * count + grouped.pairs[:, 1])
         firsts.append(grouped.oversized_firsts)
         sizes.append(grouped.oversized_sizes)
         oversized += grouped.oversized
         largest = max(largest, grouped.largest)
     return CandidateSet(
-        _unique_pairs(chunks, keys.shape[0]),
+        np.column_stack((codes // count, codes % count)) if count else np.empty((0, 2), np.int64),
         keys.shape[1],
         0,
         oversized,
@@ -217,14 +221,6 @@ def _shared_runs(ordered: np.ndarray) -> SharedRuns:
     sizes = np.flatnonzero(ends) + 2 - starts
     largest = int(sizes.max()) if sizes.size else 1
     return SharedRuns(starts, sizes, largest)
-
-
-def _unique_pairs(chunks: list[np.ndarray], count: int) -> np.ndarray:
-    if not chunks:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks).astype(np.int64)
-    codes = np.unique(pairs[:, 0] * count + pairs[:, 1])
-    return np.column_stack((codes // count, codes % count))
 
 
 #: Every shingle whose hash is divisible by this is a containment sample.
