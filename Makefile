@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install scan test lint bench bench-formats corpus golden clean
+.PHONY: install scan test lint bench bench-index bench-signing bench-formats corpus golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## time dupdetect vs naive datasketch on 10k synthetic docs; appends BENCHMARKS.md
 	$(BIN)/python bench/bench.py
+
+bench-index: $(STAMP)  ## persistent index: add vs scan, bytes per article, query latency, Redis; appends BENCHMARKS.md
+	$(BIN)/python bench/bench_index.py --out BENCHMARKS.md
+
+bench-signing: $(STAMP)  ## the hashing/signing candidates side by side (rensa only if installed); appends BENCHMARKS.md
+	$(BIN)/python bench/bench_signing.py --out BENCHMARKS.md
 
 bench-formats: $(STAMP)  ## same 1,000 articles as plain text and as every input format: clusters + reading cost; appends BENCHMARKS.md
 	$(BIN)/python bench/bench_formats.py
