@@ -108,28 +108,9 @@ def shingle_chunks(
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
-    """Read, shingle, sign and key a chunk of walk entries (Skipped ones pass through).
-
-    Signing here, one batch per chunk, takes it off the main process; the pipeline re-keys
-    only documents whose shingle set boilerplate removal changes afterwards.
-    """
+    """Read and shingle a chunk of walk entries (Skipped ones pass through)."""
     announce_reads(entries)
-    items = [item for entry in entries for item in _process_entry(entry, config)]
-    rows = [
-        i
-        for i, item in enumerate(items)
-        if isinstance(item, Shingled) and item.shingles is not None
-    ]
-    if rows:
-        sets = [items[i].shingles for i in rows]  # type: ignore[union-attr]
-        keys = band_keys(
-            _signer(config.num_perm, config.seed).sign(sets),
-            *_lsh_params(config.effective_lsh_threshold, config.num_perm),
-        )
-        for row, shingles, key_row in zip(rows, sets, keys, strict=True):
-            samples = containment_samples(shingles, min_shingles=config.min_containment_shingles)
-            items[row] = replace(items[row], band_keys=key_row, samples=samples)  # type: ignore[type-var]
-    return items
+    return [item for entry in entries for item in _process_entry(entry, config)]
 
 
 @dataclass(frozen=True)
@@ -145,22 +126,33 @@ class PackedChunk:
     keys: np.ndarray
 
     @classmethod
-    def pack(cls, items: list[ShingleItem]) -> PackedChunk:
-        """Strip the arrays off the Shingled items and concatenate them."""
+    def pack(cls, items: list[ShingleItem], config: ScanConfig) -> PackedChunk:
+        """Sign, key and sample the chunk's documents (one signing batch per chunk, off the
+        main process), then take their arrays off the items and concatenate them."""
         docs = [item for item in items if isinstance(item, Shingled) and item.shingles is not None]
+        sets = [doc.shingles for doc in docs]
+        keys = np.empty((0, 0), dtype=np.uint64)
+        if sets:
+            keys = band_keys(
+                _signer(config.num_perm, config.seed).sign(sets),  # type: ignore[arg-type]
+                *_lsh_params(config.effective_lsh_threshold, config.num_perm),
+            )
+        samples = [
+            containment_samples(s, min_shingles=config.min_containment_shingles)  # type: ignore[arg-type]
+            for s in sets
+        ]
         stripped = {id(doc) for doc in docs}
         return cls(
-            [replace(i, shingles=None, band_keys=None, samples=None) if id(i) in stripped else i
-             for i in items],
+            [replace(i, shingles=None) if id(i) in stripped else i for i in items],
             np.array(
                 [-1 if item.shingles is None else item.shingles.size
                  for item in items if isinstance(item, Shingled)],
                 dtype=np.int64,
             ),
-            _concatenate([d.shingles for d in docs], np.uint64),
-            np.array([d.samples.size for d in docs], dtype=np.int64),
-            _concatenate([d.samples for d in docs], np.uint32),
-            np.array([d.band_keys for d in docs], dtype=np.uint64),
+            _concatenate(sets, np.uint64),  # type: ignore[arg-type]
+            np.array([s.size for s in samples], dtype=np.int64),
+            _concatenate(samples, np.uint32),
+            keys,
         )
 
     def unpack(self) -> Iterator[ShingleItem]:
@@ -190,8 +182,8 @@ def _concatenate(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
 
 
 def _packed_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> PackedChunk:
-    """Worker task: ``process_chunk``, packed for the trip back."""
-    return PackedChunk.pack(process_chunk(entries, config))
+    """Worker task: ``process_chunk``, signed, keyed and packed for the trip back."""
+    return PackedChunk.pack(process_chunk(entries, config), config)
 
 
 @lru_cache(maxsize=4)
