@@ -27,3 +27,7 @@ class IndexMismatchError(IndexStoreError):
 
 class IndexUnavailableError(IndexStoreError):
     """The index cannot be opened or reached (bad path, server down, bad URL)."""
+
+
+class ScratchSpaceError(DupdetectError):
+    """The temporary file that holds a scan's shingle sets cannot be created or written."""

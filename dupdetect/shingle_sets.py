@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .errors import ScratchSpaceError
+
 _ITEM = np.dtype(np.uint64).itemsize
 #: Appended bytes buffered before one write.
 _FLUSH_BYTES = 4 << 20
@@ -34,7 +36,11 @@ class ShingleSets(Sequence[np.ndarray]):
     """
 
     def __init__(self, directory: str | None = None) -> None:
-        self._file = tempfile.TemporaryFile(prefix="dupdetect-shingles-", dir=directory)
+        self._directory = directory or tempfile.gettempdir()
+        try:
+            self._file = tempfile.TemporaryFile(prefix="dupdetect-shingles-", dir=directory)
+        except OSError as exc:
+            raise self._scratch_error("create", exc) from exc
         self._fd = self._file.fileno()
         self._end = 0
         self._offsets = np.empty(1024, dtype=np.int64)
@@ -164,9 +170,19 @@ class ShingleSets(Sequence[np.ndarray]):
         view = memoryview(b"".join(self._pending))
         self._pending.clear()
         written = 0
-        while written < view.nbytes:
-            written += os.pwrite(self._fd, view[written:], self._flushed + written)
+        try:
+            while written < view.nbytes:
+                written += os.pwrite(self._fd, view[written:], self._flushed + written)
+        except OSError as exc:
+            raise self._scratch_error("write", exc) from exc
         self._flushed += view.nbytes
+
+    def _scratch_error(self, action: str, exc: OSError) -> ScratchSpaceError:
+        return ScratchSpaceError(
+            f"cannot {action} the temporary file for shingle sets in {self._directory}: "
+            f"{exc.strerror or exc} (a scan needs ~6 KB per article there; set TMPDIR to a "
+            "folder with room)"
+        )
 
     def _position(self, position: int) -> int:
         if position < 0:

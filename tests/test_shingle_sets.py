@@ -119,3 +119,31 @@ def test_extend_equals_appending_one_by_one(sets, before):
         bulk.extend(values, np.array([s.size for s in sets], dtype=np.int64))
         assert len(bulk) == len(one_by_one)
         assert all(np.array_equal(a, b) for a, b in zip(bulk, one_by_one, strict=True))
+
+
+def test_a_full_disk_is_one_clear_error(tmp_path, monkeypatch, invoke):
+    import errno
+
+    import dupdetect.shingle_sets as module
+    from dupdetect.errors import ScratchSpaceError
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module.os, "pwrite", full)
+    store = ShingleSets(directory=str(tmp_path))
+    store.append(np.arange(3, dtype=np.uint64))
+    with pytest.raises(ScratchSpaceError, match="No space left on device"):
+        store[0]
+    store.close()
+    (tmp_path / "a.txt").write_text("Title\n\none two three four five six seven eight")
+    result = invoke(["scan", tmp_path, "-j", "1"], exit_code=2)
+    assert "No space left on device" in result.stderr and "TMPDIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unusable_temporary_folder_is_one_clear_error(tmp_path):
+    from dupdetect.errors import ScratchSpaceError
+
+    with pytest.raises(ScratchSpaceError, match="cannot create the temporary file"):
+        ShingleSets(directory=str(tmp_path / "missing"))
