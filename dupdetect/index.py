@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .hashing import combine_columns
+from .sign import fold32
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def containment_samples(
         picked = shingles[(shingles & np.uint64(sample_mod - 1)) == 0]
     else:
         picked = shingles[shingles % np.uint64(sample_mod) == 0]
-    return (picked ^ (picked >> np.uint64(32))).astype(np.uint32)
+    return fold32(picked)
 
 
 @dataclass

@@ -59,9 +59,7 @@ class ShingleSets(Sequence[np.ndarray]):
 
     def append(self, array: np.ndarray) -> int:
         """Store ``array`` (converted to uint64) after the others; returns its position."""
-        if self._count == self._offsets.size:
-            self._offsets = np.resize(self._offsets, 2 * self._count)
-            self._sizes = np.resize(self._sizes, 2 * self._count)
+        self._reserve(self._count + 1)
         self._offsets[self._count], self._sizes[self._count] = self._write(array)
         self._count += 1
         return self._count - 1
@@ -71,10 +69,7 @@ class ShingleSets(Sequence[np.ndarray]):
         (one write for all of them)."""
         counts = np.asarray(counts, dtype=np.int64)
         needed = self._count + counts.size
-        if needed > self._offsets.size:
-            grown = max(needed, 2 * self._offsets.size)
-            self._offsets = np.resize(self._offsets, grown)
-            self._sizes = np.resize(self._sizes, grown)
+        self._reserve(needed)
         start, _ = self._write(values)
         ends = np.cumsum(counts) * _ITEM
         self._offsets[self._count : needed] = start + ends - counts * _ITEM
@@ -153,6 +148,13 @@ class ShingleSets(Sequence[np.ndarray]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _reserve(self, needed: int) -> None:
+        """Room for ``needed`` sets in the offset and size arrays (doubling)."""
+        if needed > self._offsets.size:
+            grown = max(needed, 2 * self._offsets.size)
+            self._offsets = np.resize(self._offsets, grown)
+            self._sizes = np.resize(self._sizes, grown)
 
     def _write(self, array: np.ndarray) -> tuple[int, int]:
         data = np.ascontiguousarray(array, dtype=np.uint64).tobytes()

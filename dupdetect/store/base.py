@@ -25,7 +25,7 @@ import numpy as np
 from ..config import NORMALIZATION_VERSION, ScanConfig
 from ..errors import IndexMismatchError, NotAnIndexError
 from ..hashing import MULTIPLIERS, combine_columns, fmix64
-from ..index import lsh_params
+from ..index import containment_samples, lsh_params
 from ..sign import fold32
 from ..workers import DocumentInfo
 
@@ -237,16 +237,9 @@ def band_terms(keys: np.ndarray) -> np.ndarray:
     return fold32(fmix64(keys ^ salt))
 
 
-def sample_hashes(shingles: np.ndarray, sample_mod: int = SAMPLE_MOD) -> np.ndarray:
-    """The containment samples of one shingle set (content-defined, as in ``index.py``)."""
-    if sample_mod & (sample_mod - 1) == 0:  # a power of two: the same test, cheaper
-        return shingles[shingles & np.uint64(sample_mod - 1) == 0]
-    return shingles[shingles % np.uint64(sample_mod) == 0]
-
-
 def sample_terms(shingles: np.ndarray, sample_mod: int = SAMPLE_MOD) -> np.ndarray:
     """32-bit lookup terms of a set's containment samples, sorted and unique."""
-    terms = np.sort(fold32(sample_hashes(shingles, sample_mod)))
+    terms = np.sort(containment_samples(shingles, sample_mod, min_shingles=0))
     return terms[np.concatenate(([True], terms[1:] != terms[:-1]))] if terms.size else terms
 
 
