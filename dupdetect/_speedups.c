@@ -2,8 +2,9 @@
  * dupdetect._speedups: the per-document and per-pair hot loops of the scan in C.
  *
  * Each function computes exactly what its numpy counterpart in shingle.py / sign.py / verify.py computes
- * (same arithmetic modulo 2**64 or 2**32, same output order); tests/test_speedups.py checks
- * them against each other bit for bit. The numpy code stays the reference and the fallback
+ * (same arithmetic modulo 2**64 or 2**32, same output order), or its Python counterpart in
+ * wire.py; tests/test_speedups.py checks them against each other bit for bit. The numpy (and
+ * Python) code stays the reference and the fallback
  * when this module is not built (no compiler at install time).
  *
  * Buffers in and out are native-endian machine integers; the Python side wraps the returned
@@ -113,6 +114,48 @@ static void radix_sort64(uint64_t *keys, uint64_t *scratch, Py_ssize_t n) {
     if (src != keys) memcpy(keys, src, (size_t)n * sizeof(uint64_t));
 }
 
+/* Sort uint64 keys that are hashes (spread evenly over 64 bits): one counting pass scatters
+ * them into n/4 to n/2 buckets by their top bits, then each bucket (2-4 keys on average) is
+ * sorted by insertion; a bucket of more than BUCKET_MAX keys (keys that are not hashes, or
+ * many equal ones) goes to radix_sort64. A few passes instead of radix_sort64's eight for the
+ * few hundred shingles of an article. ``scratch`` has room for ``n`` keys. Falls back to
+ * radix_sort64 when the bucket table cannot be allocated. */
+#define BUCKET_MAX 32
+static void bucket_sort64(uint64_t *keys, uint64_t *scratch, Py_ssize_t n) {
+    if (n < 2) return;
+    int bits = 1;
+    while (bits < 20 && ((Py_ssize_t)1 << (bits + 1)) <= n) bits++;
+    Py_ssize_t buckets = (Py_ssize_t)1 << bits;
+    Py_ssize_t *ends = calloc((size_t)buckets + 1, sizeof(Py_ssize_t));
+    if (ends == NULL) {
+        radix_sort64(keys, scratch, n);
+        return;
+    }
+    int shift = 64 - bits;
+    for (Py_ssize_t i = 0; i < n; i++) ends[(keys[i] >> shift) + 1]++;
+    for (Py_ssize_t b = 1; b <= buckets; b++) ends[b] += ends[b - 1];
+    /* ends[b] is where bucket b starts; placing a key moves it on, so afterwards ends[b] is
+     * where bucket b stops, and bucket b spans [ends[b - 1], ends[b]) with ends[-1] = 0. */
+    for (Py_ssize_t i = 0; i < n; i++) scratch[ends[keys[i] >> shift]++] = keys[i];
+    Py_ssize_t start = 0;
+    for (Py_ssize_t b = 0; b < buckets; b++) {
+        Py_ssize_t stop = ends[b];
+        if (stop - start > BUCKET_MAX) {
+            radix_sort64(scratch + start, keys + start, stop - start);
+        } else {
+            for (Py_ssize_t i = start + 1; i < stop; i++) {
+                uint64_t key = scratch[i];
+                Py_ssize_t j = i;
+                for (; j > start && scratch[j - 1] > key; j--) scratch[j] = scratch[j - 1];
+                scratch[j] = key;
+            }
+        }
+        start = stop;
+    }
+    free(ends);
+    memcpy(keys, scratch, (size_t)n * sizeof(uint64_t));
+}
+
 /* shingle(hashes: buffer of uint64, size: int) -> bytes of sorted unique uint64 shingle
  * hashes: fmix64(sum_o hashes[i + o] * MULTIPLIERS[o] + k) for every window of k words,
  * k = min(size, number of words). */
@@ -150,7 +193,7 @@ static PyObject *shingle(PyObject *self, PyObject *args) {
         for (int o = 0; o < k; o++) mixed += hashes[i + o] * MULTIPLIERS[o];
         work[i] = fmix64(mixed + (uint64_t)k);
     }
-    radix_sort64(work, work + windows, windows);
+    bucket_sort64(work, work + windows, windows);
     for (Py_ssize_t i = 0; i < windows; i++) {
         if (i == 0 || work[i] != work[unique - 1]) work[unique++] = work[i];
     }
@@ -235,6 +278,58 @@ static PyObject *overlap(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(shared);
 }
 
+/* Whether one of the needles (a tuple of non-empty bytes) begins at data[i]. */
+static int needle_at(const uint8_t *data, Py_ssize_t size, Py_ssize_t i, PyObject *needles) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(needles); k++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, k);
+        const uint8_t *bytes = (const uint8_t *)PyBytes_AS_STRING(needle);
+        Py_ssize_t length = PyBytes_GET_SIZE(needle);
+        if (length <= size - i && bytes[0] == data[i] &&
+            memcmp(data + i + 1, bytes + 1, (size_t)(length - 1)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* find_any(haystack: buffer, needles: tuple of bytes, start: int) -> int: the lowest position
+ * >= start where one of the (non-empty) needles begins, or -1. One pass over the haystack,
+ * testing each position's two bytes against a bitmap of the pairs the needles begin with (a
+ * one-byte needle: every pair with its byte first), instead of a full search per needle. */
+static PyObject *find_any(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    PyObject *needles;
+    Py_ssize_t start;
+    if (!PyArg_ParseTuple(args, "y*O!n", &view, &PyTuple_Type, &needles, &start)) return NULL;
+    uint8_t pairs[65536 / 8] = {0};
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(needles); k++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, k);
+        if (!PyBytes_Check(needle) || PyBytes_GET_SIZE(needle) == 0) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_ValueError, "find_any: needles must be non-empty bytes");
+            return NULL;
+        }
+        const uint8_t *bytes = (const uint8_t *)PyBytes_AS_STRING(needle);
+        if (PyBytes_GET_SIZE(needle) == 1) {
+            memset(pairs + bytes[0] * 32, 0xFF, 32);
+        } else {
+            unsigned pair = (unsigned)bytes[0] << 8 | bytes[1];
+            pairs[pair >> 3] |= (uint8_t)(1u << (pair & 7));
+        }
+    }
+    const uint8_t *data = (const uint8_t *)view.buf;
+    Py_ssize_t size = view.len, found = -1, i = start < 0 ? 0 : start;
+    for (; i + 1 < size; i++) {
+        unsigned pair = (unsigned)data[i] << 8 | data[i + 1];
+        if (((pairs[pair >> 3] >> (pair & 7)) & 1) && needle_at(data, size, i, needles)) {
+            found = i;
+            break;
+        }
+    }
+    if (found < 0 && i == size - 1 && needle_at(data, size, i, needles)) found = i;
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(found);
+}
+
 static PyMethodDef methods[] = {
     {"hash_words", hash_words, METH_VARARGS,
      "hash_words(data) -> bytes: one uint64 hash per zero-separated word of data."},
@@ -244,12 +339,15 @@ static PyMethodDef methods[] = {
      "minhash(shingles, a, b) -> bytes: uint32 MinHash signature (affine32 permutations)."},
     {"overlap", overlap, METH_VARARGS,
      "overlap(a, b) -> int: number of values two sorted unique uint64 arrays share."},
+    {"find_any", find_any, METH_VARARGS,
+     "find_any(haystack, needles, start) -> int: first position >= start of any needle, or -1."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_speedups",
-    "C versions of the scan's hashing, shingling and signing loops (see shingle.py, sign.py).",
+    "C versions of the scan's hashing, shingling and signing loops (see shingle.py, sign.py)\n"
+    "and of wire.py's footer hint search.",
     -1, methods,
 };
 

@@ -30,15 +30,16 @@ def fmix64(values: np.ndarray) -> np.ndarray:
 
 
 def combine_columns(columns: np.ndarray) -> np.ndarray:
-    """One 64-bit hash per row of a 2-D unsigned array (order of columns matters).
+    """One 64-bit hash per row of an unsigned array's last axis (order of columns matters):
+    ``(rows, width)`` gives ``(rows,)``, ``(rows, bands, width)`` gives ``(rows, bands)``.
 
     Rows of any width are folded in groups of ``len(MULTIPLIERS)`` columns.
     """
     columns = columns.astype(np.uint64, copy=False)
-    combined = np.zeros(columns.shape[0], dtype=np.uint64)
+    combined = np.zeros(columns.shape[:-1], dtype=np.uint64)
     width = len(MULTIPLIERS)
-    for start in range(0, columns.shape[1], width):
-        block = columns[:, start : start + width]
-        mixed = (block * MULTIPLIERS[: block.shape[1]]).sum(axis=1, dtype=np.uint64)
+    for start in range(0, columns.shape[-1], width):
+        block = columns[..., start : start + width]
+        mixed = (block * MULTIPLIERS[: block.shape[-1]]).sum(axis=-1, dtype=np.uint64)
         combined = fmix64(combined * MULTIPLIERS[1] + mixed)
     return combined

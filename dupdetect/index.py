@@ -104,11 +104,13 @@ def candidate_pairs(
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """The LSH bucket key of every band of every signature: ``(documents, bands)`` uint64."""
-    out = np.empty((signatures.shape[0], bands), dtype=np.uint64)
-    for band in range(bands):
-        out[:, band] = combine_columns(signatures[:, band * rows : (band + 1) * rows])
-    return out
+    """The LSH bucket key of every band of every signature: ``(documents, bands)`` uint64.
+
+    All bands at once, as a ``(documents, bands, rows)`` view of the signatures: a few numpy
+    calls per batch rather than a few per band.
+    """
+    banded = signatures[:, : bands * rows].reshape(signatures.shape[0], bands, rows)
+    return combine_columns(banded)
 
 
 def lsh_candidates(keys: np.ndarray, max_bucket: int = 500) -> CandidateSet:
@@ -239,11 +241,30 @@ def containment_samples(
     """
     if shingles.size < min_shingles:
         return np.empty(0, dtype=np.uint32)
+    return fold32(shingles[_is_sample(shingles, sample_mod)])
+
+
+def packed_containment_samples(
+    shingles: np.ndarray, sizes: np.ndarray, sample_mod: int = SAMPLE_MOD, min_shingles: int = 20
+) -> tuple[np.ndarray, np.ndarray]:
+    """``containment_samples`` of many sets stored back to back (``sizes[k]`` values each):
+    their samples back to back, and how many each set has.
+
+    A few numpy calls per batch instead of a few per document (the scan's workers sample a
+    chunk of documents at a time).
+    """
+    picked = _is_sample(shingles, sample_mod)
+    picked &= np.repeat(sizes >= min_shingles, sizes)
+    before = np.concatenate(([0], np.cumsum(picked, dtype=np.int64)))
+    ends = np.cumsum(sizes)
+    return fold32(shingles[picked]), before[ends] - before[ends - sizes]
+
+
+def _is_sample(shingles: np.ndarray, sample_mod: int) -> np.ndarray:
+    """Which shingles are samples: their hash is divisible by ``sample_mod``."""
     if sample_mod & (sample_mod - 1) == 0:  # a power of two: a mask, not a division
-        picked = shingles[(shingles & np.uint64(sample_mod - 1)) == 0]
-    else:
-        picked = shingles[shingles % np.uint64(sample_mod) == 0]
-    return fold32(picked)
+        return (shingles & np.uint64(sample_mod - 1)) == 0
+    return shingles % np.uint64(sample_mod) == 0
 
 
 @dataclass

@@ -7,8 +7,10 @@ marks in any script, so Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari ... a
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,15 +29,6 @@ def _combining_marks() -> list[tuple[int, int]]:
     return ranges
 
 
-_MARK_RANGES = _combining_marks()
-_MARKS = frozenset(chr(c) for lo, hi in _MARK_RANGES for c in range(lo, hi + 1))
-# Python's \w leaves out combining marks (Devanagari vowel signs, Arabic harakat), so texts
-# that contain marks use a class that adds them; underscores are turned into spaces first so
-# "___" footer rules are not words. Texts without marks (most of them) use the faster
-# [^\W_] (\w without the underscore): a 300-range character class costs 4x per character.
-_MARK_CLASS = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _MARK_RANGES)
-_WORD_WITH_MARKS = re.compile(f"[\\w{_MARK_CLASS}]+")
-_WORD = re.compile(r"[^\W_]+")
 # Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer,
 # Myanmar): each character is a token, so shingles become character n-grams. Korean (Hangul)
 # uses spaces and is tokenized by words.
@@ -44,7 +37,36 @@ _UNSPACED = (
     "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 )
 _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
-_UNSPACED_OR_WORD = re.compile(f"[{_UNSPACED}]|(?:(?![{_UNSPACED}])[\\w{_MARK_CLASS}])+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+class _MarkRules(NamedTuple):
+    """What tokenizing text with combining marks takes."""
+
+    marks: frozenset[str]  # every combining mark
+    word_with_marks: re.Pattern[str]
+    unspaced_or_word: re.Pattern[str]
+
+
+@functools.cache
+def _mark_rules() -> _MarkRules:
+    """Built on first use, not at import (~0.1 s, in every process): English news, even with
+    curly quotes and dashes, never needs them.
+
+    Python's \\w leaves out combining marks (Devanagari vowel signs, Arabic harakat), so texts
+    that contain marks use a class that adds them; underscores are turned into spaces first so
+    "___" footer rules are not words. Texts without marks (most of them) use the faster
+    [^\\W_] (\\w without the underscore): a 300-range character class costs 4x per character.
+    """
+    ranges = _combining_marks()
+    mark_class = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+    return _MarkRules(
+        frozenset(chr(c) for lo, hi in ranges for c in range(lo, hi + 1)),
+        re.compile(f"[\\w{mark_class}]+"),
+        re.compile(f"[{_UNSPACED}]|(?:(?![{_UNSPACED}])[\\w{mark_class}])+"),
+    )
+
+
 # Apostrophes are deleted, so "don't" and "don’t" both become "dont". Deleting one that is not
 # between two letters changes nothing: a neighbouring space or mark separates words anyway.
 _APOSTROPHE_MARKS = ("'", "\u2019", "\u02bc", "\u2018", "`", "\u00b4")
@@ -78,11 +100,12 @@ def tokenize(text: str) -> list[str]:
     """
     if text.isascii():
         return _WORD.findall(text)
+    rules = _mark_rules()
     if _HAS_UNSPACED.search(text):
-        return _UNSPACED_OR_WORD.findall(text.replace("_", " "))
-    if _MARKS.isdisjoint(text):
+        return rules.unspaced_or_word.findall(text.replace("_", " "))
+    if rules.marks.isdisjoint(text):
         return _WORD.findall(text)
-    return _WORD_WITH_MARKS.findall(text.replace("_", " "))
+    return rules.word_with_marks.findall(text.replace("_", " "))
 
 
 def words(text: str) -> list[str]:
@@ -141,8 +164,9 @@ def word_bytes(text: str) -> np.ndarray:
         # Spaced scripts: a character breaks words unless it is a letter, digit or mark
         # (tokenize's rule). Blank the few distinct non-ASCII breakers, then the bytes of
         # ASCII breakers become zeros and every byte of a multi-byte character is kept.
+        marks = _mark_rules().marks
         for char in {c for c in set(folded) if not c.isascii()}:
-            if not (char.isalnum() or char in _MARKS):
+            if not (char.isalnum() or char in marks):
                 folded = folded.replace(char, " ")
         data = folded.encode("utf-8").translate(_UTF8_WORD_BYTES)
     return np.frombuffer(data, dtype=np.uint8)

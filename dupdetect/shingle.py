@@ -7,6 +7,8 @@ Shingle sets are sorted unique ``uint64`` arrays, so exact set overlap is a merg
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .hashing import MULTIPLIERS, fmix64
@@ -36,8 +38,11 @@ def _power_table(base: int, count: int) -> np.ndarray:
     return np.cumprod(table, dtype=np.uint64)
 
 
-_POWERS = _power_table(_BASE, _POWERS_LIMIT)
-_INVERSE_POWERS = _power_table(_BASE_INVERSE, _POWERS_LIMIT)
+@functools.cache
+def _power_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``_BASE`` and ``_BASE_INVERSE`` powers up to ``_POWERS_LIMIT``: 16 MB, made on first use
+    (only the numpy reference needs them, not the C loop every process imports for)."""
+    return _power_table(_BASE, _POWERS_LIMIT), _power_table(_BASE_INVERSE, _POWERS_LIMIT)
 
 
 def word_hashes(words: list[str]) -> np.ndarray:
@@ -75,7 +80,8 @@ def hash_word_bytes_numpy(data: np.ndarray) -> np.ndarray:
 
 def _powers(count: int) -> tuple[np.ndarray, np.ndarray]:
     if count <= _POWERS_LIMIT:
-        return _POWERS[:count], _INVERSE_POWERS[:count]
+        powers, inverse = _power_tables()
+        return powers[:count], inverse[:count]
     return _power_table(_BASE, count), _power_table(_BASE_INVERSE, count)
 
 

@@ -150,7 +150,7 @@ def test_read_error_is_reported_not_raised(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("dupdetect.formats.files.open", refuse, raising=False)
+    monkeypatch.setattr(os, "open", refuse)  # how whole files are opened
     docs, skipped, _ = _read(tmp_path)
     assert docs == []
     assert [(s.path, s.reason) for s in skipped] == [("a.txt", "cannot read: Permission denied")]

@@ -68,3 +68,31 @@ def test_large_text_sorts_like_numpy():
     hashes[::7] = hashes[0]  # many repeats: unique must drop them
     fast = np.frombuffer(speedups.shingle(hashes, 1), dtype=np.uint64)
     assert np.array_equal(fast, shingle.shingle_hashes_numpy(hashes, 1))
+
+
+needle_bytes = st.binary(min_size=1, max_size=4).map(lambda b: bytes(c % 4 + 97 for c in b))
+
+
+@given(
+    st.binary(max_size=60).map(lambda b: bytes(c % 5 + 97 for c in b)),
+    st.lists(needle_bytes, max_size=5).map(tuple),
+    st.integers(0, 70),
+)
+def test_find_any_matches_python(haystack, needles, start):
+    from dupdetect.wire import find_any_python
+
+    assert speedups.find_any(haystack, needles, start) == find_any_python(haystack, needles, start)
+
+
+def test_find_any_rejects_empty_needles():
+    with pytest.raises(ValueError):
+        speedups.find_any(b"abc", (b"",), 0)
+    with pytest.raises(TypeError):
+        speedups.find_any(b"abc", [b"a"], 0)
+
+
+def test_long_words_hash_like_numpy():
+    # Words longer than the C loop's table of powers (64 bytes) continue the polynomial.
+    data = np.frombuffer(b"a" * 63 + b"\x00" + b"bc" * 40 + b"\x00\x00" + b"d" * 300, np.uint8)
+    fast = np.frombuffer(speedups.hash_words(data), dtype=np.uint64)
+    assert np.array_equal(fast, shingle.hash_word_bytes_numpy(data))

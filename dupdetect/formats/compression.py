@@ -11,8 +11,8 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import zlib
-from pathlib import Path
 from typing import BinaryIO
 
 COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
@@ -53,9 +53,9 @@ def split_compression(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def open_decompressed(path: Path, compression: str, limit: int) -> BinaryIO:
+def open_decompressed(path: str | os.PathLike[str], compression: str, limit: int) -> BinaryIO:
     """A buffered binary stream of the decompressed content, failing past ``limit`` bytes."""
-    raw = path.open("rb")
+    raw = open(path, "rb")
     try:
         stream: BinaryIO
         if compression == ".gz":
@@ -76,7 +76,7 @@ def open_decompressed(path: Path, compression: str, limit: int) -> BinaryIO:
     return io.BufferedReader(LimitedReader(stream, limit, closes=raw), buffer_size=64 * 1024)
 
 
-def read_decompressed(path: Path, compression: str, limit: int) -> bytes:
+def read_decompressed(path: str | os.PathLike[str], compression: str, limit: int) -> bytes:
     """All decompressed bytes (at most ``limit``; else ``DecompressedTooLarge``)."""
     with open_decompressed(path, compression, limit) as stream:
         return stream.read()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 from ..models import Document, Skipped
@@ -19,20 +18,18 @@ from .compression import DECOMPRESSION_ERRORS, DecompressedTooLarge, open_decomp
 
 #: A compressed stream may expand to this many times ``max_file_size`` at most.
 DECOMPRESSION_FACTOR = 20
+#: Windows only: no newline translation.
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def read_whole(
-    path: Path, rel: str, max_file_size: int, compression: str | None
+    path: str | os.PathLike[str], rel: str, max_file_size: int, compression: str | None
 ) -> bytes | Skipped:
     """The file's (decompressed) bytes, or a Skipped when too large, corrupt or unreadable."""
     try:
         if compression is None:
-            with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size > max_file_size:
-                    return Skipped(rel, _too_large(size, max_file_size))
-                return fh.read()
-        size = path.stat().st_size
+            return _read_plain(path, rel, max_file_size)
+        size = os.stat(path).st_size
         if size > max_file_size:
             return Skipped(rel, _too_large(size, max_file_size))
         stream = open_decompressed(path, compression, max_file_size)
@@ -47,12 +44,31 @@ def read_whole(
         return Skipped(rel, corrupt(compression, exc, 0))
 
 
+def _read_plain(path: str | os.PathLike[str], rel: str, max_file_size: int) -> bytes | Skipped:
+    """An uncompressed file's bytes to its end (raises OSError).
+
+    Plain ``os`` calls on a file descriptor: a buffered file object costs twice the time of
+    the reads themselves for a news article of a few kilobytes.
+    """
+    fd = os.open(path, os.O_RDONLY | _O_BINARY)
+    try:
+        size = os.fstat(fd).st_size
+        if size > max_file_size:
+            return Skipped(rel, _too_large(size, max_file_size))
+        chunks = [os.read(fd, size + 1)]  # one byte more than the size, to reach the end
+        while chunks[-1]:  # the file grew since fstat (or was not a regular file)
+            chunks.append(os.read(fd, 1 << 16))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _too_large(size: int, limit: int) -> str:
     return f"file is larger than the limit ({size} > {limit} bytes)"
 
 
 def read_streamed(
-    path: Path,
+    path: str | os.PathLike[str],
     rel: str,
     compression: str | None,
     max_file_size: int,
@@ -66,7 +82,7 @@ def read_streamed(
         stream: BinaryIO = (
             open_decompressed(path, compression, max_file_size * DECOMPRESSION_FACTOR)
             if compression
-            else path.open("rb")
+            else open(path, "rb")
         )
     except OSError as exc:
         yield Skipped(rel, f"cannot read: {exc.strerror or exc}")

@@ -1,0 +1,80 @@
+"""strip_wire tries its patterns only where they can match; these check that it finds exactly
+what a scan of the whole text with the same patterns finds."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dupdetect import wire
+from dupdetect.wire import find_furniture, strip_wire
+
+PIECES = [
+    "WASHINGTON (AP) — ", "MILLBROOK, Ore. (AP) — ", "LONDON (Reuters) - ", "PARIS, May 3 (AFP) -",
+    "### ", "###\n", "####\t", "NEW YORK -- ", "BERLIN — ", "\n", "\n\n", "\r\n", " ", "\t", "___",
+    "Associated Press writer Jo contributed.", "(Reporting by A; Editing by B)",
+    "Copyright 2024 The Associated Press", "This story has been corrected.", "Follow Jo on Twitter",
+    "may not be published, broadcast, rewritten or redistributed", "İ", "K", "ı", "ſ", "contrİbuted",
+    "CONTRIBUTED", "Has Been", "(ap)", ") —", ")-", "–", "—", "--", "a", "The", "x" * 601, "(dpa) – ",
+    "A.B. (UPI)—", "\u2028", "\x85", "\ud800",
+]  # fmt: skip
+texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join) | st.text(max_size=80)
+
+
+@given(texts)
+def test_datelines_are_those_a_full_scan_finds(text):
+    found = wire._dateline_matches(text)
+    assert [m.span() for m in found] == [m.span() for m in wire._DATELINE.finditer(text)]
+
+
+@given(texts)
+def test_plain_dateline_is_the_first_a_full_scan_finds(text):
+    match, expected = wire._plain_dateline(text), wire._PLAIN_DATELINE.search(text)
+    assert (match and match.span()) == (expected and expected.span())
+
+
+@given(texts)
+def test_footer_lines_are_those_every_line_test_finds(text):
+    every_line = [
+        (number, line, agency)
+        for number, line in enumerate(text.split("\n"))
+        if (agency := wire._footer_agency(line)) is not None
+    ]
+    assert [tuple(footer) for footer in wire._footer_lines(text)] == every_line
+
+
+@given(texts)
+def test_ascii_folded_text_holds_the_hints_the_lower_cased_text_holds(text):
+    folded = wire._ascii_folded(text)
+    assert len(folded) == len(text)
+    for hint in wire._FOOTER_HINTS:
+        assert (hint.encode() in folded) == (hint in text.lower())
+
+
+@given(texts)
+def test_python_and_c_hint_search_agree(text):
+    folded = wire._ascii_folded(text)
+    for start in (0, len(folded) // 2):
+        expected = wire.find_any_python(folded, wire._FOOTER_HINT_BYTES, start)
+        assert wire.find_any(folded, wire._FOOTER_HINT_BYTES, start) == expected
+
+
+def test_heading_marks_and_several_datelines():
+    text = "### WASHINGTON (AP) — ### LONDON (Reuters) - Body\nNext\nPARIS (AFP) - More"
+    assert strip_wire(text) == wire.WireCleaned("### ### Body\nNext\nMore", "AP")
+    assert find_furniture(text).datelines == (
+        "WASHINGTON (AP) — ", "LONDON (Reuters) - ", "PARIS (AFP) - ",
+    )  # fmt: skip
+
+
+def test_dateline_on_a_later_line_after_crlf():
+    assert strip_wire("Title\r\nDENVER (AP) — Body\r\n").text == "Title\r\nBody\r\n"
+
+
+def test_footer_lines_anywhere_and_last():
+    text = "Body.\n___\nMore.\nASSOCIATED PRESS WRITER Jo Li CONTRIBUTED.\n(Reporting by A; Editing by B)"
+    assert strip_wire(text) == wire.WireCleaned("Body.\nMore.", "AP")
+
+
+def test_hint_made_by_lower_casing_a_non_ascii_letter_is_not_a_hint():
+    # "contrİbuted".lower() is "contri̇buted" (with U+0307): no hint, the line stays.
+    text = "Body.\nAssociated Press writer Jo contrİbuted."
+    assert strip_wire(text).text == text

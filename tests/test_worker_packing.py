@@ -1,0 +1,51 @@
+"""Band keys and containment samples computed a chunk at a time equal the per-band and
+per-document definitions."""
+
+from dataclasses import replace
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dupdetect.hashing import combine_columns
+from dupdetect.index import band_keys, containment_samples, packed_containment_samples
+from dupdetect.workers import DocumentInfo, Shingled
+
+
+@given(
+    arrays(np.uint32, st.tuples(st.integers(0, 6), st.integers(1, 40)), elements=st.integers(0, 2**32 - 1)),
+    st.integers(1, 12),
+)
+def test_band_keys_are_each_bands_combined_columns(signatures, rows):
+    bands = max(1, signatures.shape[1] // rows)
+    rows = min(rows, signatures.shape[1])
+    keys = band_keys(signatures, bands, rows)
+    assert keys.shape == (signatures.shape[0], bands) and keys.dtype == np.uint64
+    for band in range(bands):
+        expected = combine_columns(signatures[:, band * rows : (band + 1) * rows])
+        assert np.array_equal(keys[:, band], expected)
+
+
+@given(
+    st.lists(arrays(np.uint64, st.integers(0, 40), elements=st.integers(0, 2**64 - 1)), max_size=6),
+    st.sampled_from([1, 3, 4, 8]),
+    st.integers(0, 30),
+)
+def test_packed_samples_are_each_sets_samples(sets, sample_mod, min_shingles):
+    sizes = np.array([s.size for s in sets], dtype=np.int64)
+    packed = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    samples, counts = packed_containment_samples(packed, sizes, sample_mod, min_shingles)
+    each = [containment_samples(s, sample_mod, min_shingles) for s in sets]
+    assert counts.tolist() == [s.size for s in each]
+    assert samples.dtype == np.uint32 and counts.dtype == np.int64
+    assert samples.tolist() == [v for s in each for v in s.tolist()]
+
+
+def test_with_arrays_is_replace():
+    info = DocumentInfo("a", "a.txt", "T", "", "", "", 3, "AP")
+    doc = Shingled(info, 4, np.arange(3, dtype=np.uint64), words=b"w")
+    keys, samples = np.arange(2, dtype=np.uint64), np.arange(1, dtype=np.uint32)
+    assert doc.with_arrays(None) == replace(doc, shingles=None)
+    made = doc.with_arrays(doc.shingles, keys, samples)
+    assert made == replace(doc, band_keys=keys, samples=samples)
