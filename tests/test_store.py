@@ -320,11 +320,19 @@ def _assert_whole(target: str, store, count: int) -> None:
         assert len(nums) == count == store.count()
         owners = {}
         for table in ("bands", "samples"):
-            entries = []
-            for block, data in db.execute(f"SELECT block, entries FROM {table}"):
-                found = np.frombuffer(data, dtype="<u4") & np.uint32(0xFFFF)
-                entries.append(found.astype(np.int64) + (block << 16))
-            owners[table] = np.concatenate(entries) if entries else np.empty(0, np.int64)
+            entries = [np.empty(0, np.int64)]
+            for level, start in db.execute("SELECT level, start FROM segments").fetchall():
+                rows = db.execute(
+                    f"SELECT start, bucket, entries FROM {table} WHERE level = ? AND start = ?",
+                    (level, start),
+                ).fetchall()
+                heavy = db.execute(
+                    f"SELECT term, entries FROM {table}_heavy WHERE level = ? AND start = ?",
+                    (level, start),
+                ).fetchall()
+                entries.append(segments.unpack_rows(level, rows)[1])
+                entries.append(segments.unpack_heavy(segments.Segment(level, start), heavy)[1])
+            owners[table] = np.concatenate(entries)
             assert set(owners[table].tolist()) <= nums  # no orphans
         per_doc = np.unique(owners["bands"], return_counts=True)
         assert set(per_doc[0].tolist()) == nums and set(per_doc[1].tolist()) == {params.bands}
@@ -395,8 +403,11 @@ from dupdetect.boilerplate import remove_boilerplate  # noqa: E402
 from dupdetect.corpus import build_corpus  # noqa: E402
 from dupdetect.normalize import word_bytes  # noqa: E402
 from dupdetect.shingle import hash_word_bytes, shingle_hashes, window_hashes  # noqa: E402
+from dupdetect.store import base as store_base  # noqa: E402
+from dupdetect.store import lookup as store_lookup  # noqa: E402
 from dupdetect.store import records as store_records  # noqa: E402
-from dupdetect.store import sqlite as store_sqlite  # noqa: E402
+from dupdetect.store import segments  # noqa: E402
+from dupdetect.store.base import IndexParams  # noqa: E402
 from dupdetect.verify import score  # noqa: E402
 from dupdetect.workers import DocumentInfo, shingle_inputs  # noqa: E402
 
@@ -548,17 +559,23 @@ def test_old_format_index_is_refused(target, tmp_path, invoke):
     else:
         opened._redis.set(f"{opened.prefix}:meta", json.dumps(record))
     opened.close()
-    with pytest.raises(IndexMismatchError, match="index format 1; this dupdetect reads format 2"):
+    with pytest.raises(IndexMismatchError, match="index format 1; this dupdetect reads format 3"):
         open_store(target)
     refused = invoke(["index", "query", str(feed), "--index", target], exit_code=2)
     assert "build a new index" in refused.stderr and "Traceback" not in refused.stderr
 
 
-def test_sqlite_rows_across_blocks(tmp_path, monkeypatch):
-    """Small blocks (8 handles): adds, replacements and removals spanning many blocks."""
-    monkeypatch.setattr(store_sqlite, "BLOCK_BITS", 3)
-    monkeypatch.setattr(store_sqlite, "_OFFSET_MASK", 7)
-    target = str(tmp_path / "blocks.sqlite")
+@pytest.mark.parametrize(("slice_rows", "heavy"), [(1 << 12, 256), (2, 2)])
+def test_sqlite_segments_merge_adds_replacements_and_removals(
+    tmp_path, monkeypatch, slice_rows, heavy
+):
+    """Tiny segments (8 handles at the first level) and, in one run, merges one bucket at a
+    time with every term held by more than 2 documents in rows of its own: adds,
+    replacements and removals across many merged segments."""
+    monkeypatch.setattr(segments, "FIRST_LEVEL", 3)
+    monkeypatch.setattr(segments, "MERGE_SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(segments, "HEAVY_ENTRIES", heavy)
+    target = str(tmp_path / "segments.sqlite")
     opened = open_store(target)
     feed = _write_jsonl(tmp_path / "feed.jsonl", 60, seed=40)
     add_documents([feed], opened, ScanConfig(), batch_size=25)
@@ -566,7 +583,7 @@ def test_sqlite_rows_across_blocks(tmp_path, monkeypatch):
     changed = _write_jsonl(tmp_path / "changed.jsonl", 20, seed=41)  # doc-0 .. doc-19 anew
     report = add_documents([changed], opened, ScanConfig())
     assert (report.added, report.replaced) == (3, 17)
-    _assert_whole_blocks(opened, 54)
+    _assert_whole_segments(opened, 54, next_handle=81)
     found = query_documents([_renamed(feed, tmp_path)], opened, ScanConfig())
     assert {c.representative for c in found.clusters} == {
         f"q-doc-{i}" for i in range(20, 60) if i % 7
@@ -578,15 +595,40 @@ def test_sqlite_rows_across_blocks(tmp_path, monkeypatch):
     opened.close()
 
 
-def _assert_whole_blocks(store, count: int) -> None:
+def _assert_whole_segments(store, count: int, next_handle: int) -> None:
+    """Every entry belongs to a listed segment and to a live or pending-removal handle;
+    complete ranges are merged (one segment per complete level range)."""
     nums = set(_handles(store))
     assert len(nums) == count == store.count()
+    dead = {n for (n,) in store._db.execute("SELECT num FROM removed")}
+    listed = [segments.Segment(*row) for row in store._db.execute("SELECT * FROM segments")]
+    assert segments.due_merge(listed, next_handle) is None
     for table in ("bands", "samples"):
-        for block, data in store._db.execute(f"SELECT block, entries FROM {table}"):
-            entries = np.frombuffer(data, dtype="<u4")
-            assert entries.size and np.unique(entries).size == entries.size  # no repeats
-            owners = (entries & np.uint32(7)).astype(np.int64) + (block << 3)
-            assert set(owners.tolist()) <= nums
+        for segment in listed:
+            rows = store._db.execute(
+                f"SELECT start, bucket, entries FROM {table} WHERE level = ? AND start = ?",
+                (segment.level, segment.start),
+            ).fetchall()
+            heavy = store._db.execute(
+                f"SELECT term, entries FROM {table}_heavy WHERE level = ? AND start = ?",
+                (segment.level, segment.start),
+            ).fetchall()
+            terms, handles = np.concatenate(
+                [segments.unpack_rows(segment.level, rows), segments.unpack_heavy(segment, heavy)],
+                axis=1,
+            )
+            pairs = set(zip(terms.tolist(), handles.tolist(), strict=True))
+            assert len(pairs) == terms.size  # no repeated entries
+            assert {h for _, h in pairs} <= nums | dead
+            assert all(segment.first <= h < segment.end for _, h in pairs)
+        for suffix in ("", "_heavy"):
+            (stray,) = store._db.execute(
+                f"SELECT count(*) FROM {table}{suffix} WHERE (level, start) NOT IN "
+                "(SELECT level, start FROM segments)"
+            ).fetchone()
+            assert stray == 0
+    live_handles = nums | dead
+    assert all(any(s.first <= h < s.end for s in listed) for h in live_handles)
 
 
 def test_teasers_are_found_in_both_directions(store, tmp_path):
@@ -610,3 +652,41 @@ def test_teasers_are_found_in_both_directions(store, tmp_path):
         member = cluster.members[1]
         assert member.id == indexed and member.similarity < 0.4 and member.containment == 1.0
         remove_documents([indexed], store)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 2**64 - 1), max_size=60, unique=True).map(
+            lambda v: np.array(v, dtype=np.uint64)
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([1, 2, 8]),
+)
+def test_batch_sample_terms_are_each_sets_sample_terms(sets, sample_mod):
+    got = store_base.batch_sample_terms(sets, sample_mod)
+    assert len(got) == len(sets)
+    for terms, shingles in zip(got, sets, strict=True):
+        assert np.array_equal(terms, store_base.sample_terms(shingles, sample_mod))
+
+
+def test_workers_band_keys_are_reused_only_for_unchanged_sets(store, tmp_path):
+    """Stored terms are the same whether the workers' keys are reused or all sets signed."""
+    feed = _write_jsonl(tmp_path / "feed.jsonl", 40, seed=60)
+    config = ScanConfig()
+    params = IndexParams.from_config(config)
+    corpus = build_corpus(shingle_inputs([feed], config), lambda *a: None)
+    raw = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
+    cleaned = [s[: s.size // 2] if row % 3 == 0 else s for row, s in enumerate(raw)]
+    words = [None] * len(raw)
+    args = (corpus.infos, raw, cleaned, words, params, store_records.PLAIN_CODEC)
+    signed = store_lookup.stored_documents(*args)
+    reused = store_lookup.stored_documents(*args, raw_keys=corpus.band_keys)
+    for a, b in zip(signed, reused, strict=True):
+        assert np.array_equal(a.band_terms, b.band_terms)
+        assert np.array_equal(a.sample_terms, b.sample_terms)
+    wrong = store_lookup.stored_documents(*args, raw_keys=corpus.band_keys[::-1].copy())
+    assert any(
+        not np.array_equal(a.band_terms, b.band_terms) for a, b in zip(signed, wrong, strict=True)
+    )

@@ -24,8 +24,8 @@ import numpy as np
 
 from ..config import NORMALIZATION_VERSION, ScanConfig
 from ..errors import IndexMismatchError, NotAnIndexError
-from ..hashing import MULTIPLIERS, combine_columns, fmix64
-from ..index import containment_samples, lsh_params
+from ..hashing import MULTIPLIERS, fmix64
+from ..index import containment_samples, lsh_params, packed_containment_samples
 from ..sign import fold32
 from ..workers import DocumentInfo
 
@@ -36,12 +36,10 @@ if TYPE_CHECKING:
 FORMAT = "dupdetect-index"
 #: Bumped when the stored layout changes; an index of another version is refused.
 #: 1: shingle sets, signatures, one row per bucket entry. 2: records, codec, packed terms.
-FORMAT_VERSION = 2
+#: 3: SQLite terms in merging segments (``segments.py``).
+FORMAT_VERSION = 3
 #: Every shingle whose hash is divisible by this is a containment sample (as in ``index.py``).
 SAMPLE_MOD = 8
-#: A term's top bits pick its bucket (a row of packed entries), the rest are kept per entry.
-BUCKET_BITS = 16
-LOW_BITS = 32 - BUCKET_BITS
 #: Parameters that change shingles, records or terms: an index refuses to mix them.
 COMPATIBLE = (
     "format_version",
@@ -221,14 +219,6 @@ class IndexStore(Protocol):
 # -- terms ------------------------------------------------------------------------------------
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """The LSH bucket key of every band of every signature: ``(documents, bands)`` uint64."""
-    out = np.empty((signatures.shape[0], bands), dtype=np.uint64)
-    for band in range(bands):
-        out[:, band] = combine_columns(signatures[:, band * rows : (band + 1) * rows])
-    return out
-
-
 def band_terms(keys: np.ndarray) -> np.ndarray:
     """32-bit lookup terms of band keys (last axis: bands); equal keys of different bands
     give unrelated terms."""
@@ -243,10 +233,23 @@ def sample_terms(shingles: np.ndarray, sample_mod: int = SAMPLE_MOD) -> np.ndarr
     return terms[np.concatenate(([True], terms[1:] != terms[:-1]))] if terms.size else terms
 
 
-def split_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(bucket, low bits) of 32-bit terms."""
-    terms = np.asarray(terms, dtype=np.uint32)
-    return terms >> np.uint32(LOW_BITS), terms & np.uint32((1 << LOW_BITS) - 1)
+def batch_sample_terms(
+    sets: Sequence[np.ndarray], sample_mod: int = SAMPLE_MOD
+) -> list[np.ndarray]:
+    """``sample_terms`` of every set, with a few numpy calls for the whole batch."""
+    if not sets:
+        return []
+    sizes = np.fromiter((s.size for s in sets), dtype=np.int64, count=len(sets))
+    values, counts = packed_containment_samples(
+        np.concatenate(sets).astype(np.uint64, copy=False), sizes, sample_mod, min_shingles=0
+    )
+    owners = np.repeat(np.arange(len(sets)), counts)
+    order = np.lexsort((values, owners))
+    values, owners = values[order], owners[order]
+    fresh = np.ones(values.size, dtype=bool)
+    fresh[1:] = (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])
+    values, owners = values[fresh], owners[fresh]
+    return np.split(values, np.searchsorted(owners, np.arange(1, len(sets))))
 
 
 def term_members(

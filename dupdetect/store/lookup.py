@@ -20,6 +20,7 @@ import numpy as np
 
 from ..config import ScanConfig
 from ..errors import IndexStoreError
+from ..index import band_keys
 from ..models import PairScore
 from ..shingle_sets import ShingleSets
 from ..sign import Signer
@@ -30,8 +31,8 @@ from .base import (
     IndexParams,
     IndexStore,
     StoredDocument,
-    band_keys,
     band_terms,
+    batch_sample_terms,
     check_compatible,
     content_hash,
     sample_terms,
@@ -73,14 +74,17 @@ def stored_documents(
     words: Sequence[bytes | None],
     params: IndexParams,
     codec: Codec,
+    raw_keys: np.ndarray | None = None,
 ) -> list[StoredDocument]:
     """Records for a batch: content hash of the raw set; record, band and sample terms of the
     cleaned one. ``words`` are the documents' word buffers (``Shingled.words``; None: the
-    record keeps the set itself)."""
+    record keeps the set itself). ``raw_keys`` are the band keys of the raw sets with the
+    index's banding, when the workers made them: only sets boilerplate removal changed are
+    signed again."""
     if not infos:
         return []
-    signatures = _signer(params.num_perm, params.seed).sign(cleaned_sets)
-    terms = band_terms(band_keys(signatures, params.bands, params.rows))
+    terms = band_terms(_cleaned_keys(raw_sets, cleaned_sets, params, raw_keys))
+    samples = batch_sample_terms(cleaned_sets, params.sample_mod)
     records = encode_records(infos, words, raw_sets, cleaned_sets, params.shingle_size, codec)
     return [
         StoredDocument(
@@ -88,12 +92,31 @@ def stored_documents(
             content_hash=content_hash(info, raw),
             record=record,
             band_terms=terms[row],
-            sample_terms=sample_terms(cleaned, params.sample_mod),
+            sample_terms=samples[row],
         )
-        for row, (info, raw, cleaned, record) in enumerate(
-            zip(infos, raw_sets, cleaned_sets, records, strict=True)
-        )
+        for row, (info, raw, record) in enumerate(zip(infos, raw_sets, records, strict=True))
     ]
+
+
+def _cleaned_keys(
+    raw_sets: Sequence[np.ndarray],
+    cleaned_sets: Sequence[np.ndarray],
+    params: IndexParams,
+    raw_keys: np.ndarray | None,
+) -> np.ndarray:
+    """Band keys of the cleaned sets: ``raw_keys`` where the set is unchanged (boilerplate
+    removal only ever drops shingles, so an unchanged size is an unchanged set)."""
+    if raw_keys is None:
+        stale = list(range(len(cleaned_sets)))
+        keys = np.empty((len(cleaned_sets), params.bands), dtype=np.uint64)
+    else:
+        pairs = zip(raw_sets, cleaned_sets, strict=True)
+        stale = [row for row, (raw, cleaned) in enumerate(pairs) if raw.size != cleaned.size]
+        keys = raw_keys.copy()
+    if stale:
+        signatures = _signer(params.num_perm, params.seed).sign([cleaned_sets[r] for r in stale])
+        keys[stale] = band_keys(signatures, params.bands, params.rows)
+    return keys
 
 
 @dataclass(frozen=True)

@@ -34,16 +34,17 @@ import numpy as np
 
 from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
 from .base import (
-    BUCKET_BITS,
-    LOW_BITS,
     IndexedDocument,
     IndexParams,
     StoredDocument,
     WriteCounts,
-    split_terms,
     term_members,
 )
 from .records import Codec, codec_named, decode_stored
+
+#: A term's top bits pick its bucket (a hash of packed entries), the rest are kept per entry.
+BUCKET_BITS = 16
+LOW_BITS = 32 - BUCKET_BITS
 
 _WRITE = """
 local p, n = ARGV[1], tonumber(ARGV[2])
@@ -370,3 +371,9 @@ def _split_prefix(url: str) -> tuple[str, str]:
     prefix = next((v for k, v in query if k == "prefix"), "dupdetect")
     rest = urlencode([(k, v) for k, v in query if k != "prefix"])
     return urlunsplit(parts._replace(query=rest)), prefix
+
+
+def split_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket, low bits) of 32-bit terms."""
+    terms = np.asarray(terms, dtype=np.uint32)
+    return terms >> np.uint32(LOW_BITS), terms & np.uint32((1 << LOW_BITS) - 1)

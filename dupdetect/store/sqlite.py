@@ -4,42 +4,42 @@ Tables:
 
 - ``meta``: the JSON parameter record (``params``), the codec (``codec``, see ``base.py``)
   and the document count (``count``);
-- ``documents``: ``num`` (the document's handle), ``id``, the content hash (16 bytes), its
-  number of sample terms and its compressed record (metadata and words, from which the
-  shingle set is rebuilt);
-- ``bands`` and ``samples``: the lookup terms (``base.py``), packed. A document's handle
-  splits into a *block* (``num >> 16``) and an offset in it; a term into a *bucket* (its top
-  16 bits) and 16 low bits. Row ``(block, bucket)`` holds, as little-endian uint32
-  ``low << 16 | offset`` in the order written, every entry of the block's documents whose
-  term falls in the bucket: 4 bytes an entry instead of a B-tree row each. Writes touch only
-  the rows of the blocks they add to (appending in SQL: ``entries || new``) or remove from;
-  a lookup reads one row per block and bucket.
+- ``documents``: ``num`` (the document's handle: ``AUTOINCREMENT``, so never given out
+  twice), ``id``, the content hash (16 bytes), its number of sample terms and its compressed
+  record (metadata and words, from which the shingle set is rebuilt);
+- ``bands`` and ``samples``: the lookup terms (``base.py``), packed in segments
+  (``segments.py``): row ``(level, start, bucket)`` holds the entries of one bucket of one
+  segment, 4 bytes an entry instead of a B-tree row each; ``segments`` lists the segments;
+- ``removed``: handles of removed or replaced documents whose entries are still in a
+  segment (lookups leave them out; the next merge of their segment drops them).
 
-Each batch write is one ``BEGIN IMMEDIATE`` transaction, so a killed writer leaves only whole
-documents, and concurrent writers queue on the lock (``busy_timeout``).
+A batch write appends to the rows of the (small) segments its new handles fall in, then
+merges the segments whose range is complete; a lookup reads one row per segment and term.
+Each batch write and each merge is one ``BEGIN IMMEDIATE`` transaction, so a killed writer
+leaves only whole documents and whole segments, and concurrent writers queue on the lock
+(``busy_timeout``); a lookup reads in one transaction, so it never sees half a merge.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import IndexUnavailableError, NotAnIndexError
+from ..errors import IndexStoreError, IndexUnavailableError, NotAnIndexError
+from . import segments as seg
 from .base import (
-    LOW_BITS,
     IndexedDocument,
     IndexParams,
     StoredDocument,
     WriteCounts,
-    split_terms,
     term_members,
 )
 from .records import Codec, codec_named, decode_stored
+from .segments import Segment
 
 #: ``PRAGMA application_id`` of a dupdetect index ("DUPD").
 APPLICATION_ID = 0x44555044
@@ -47,9 +47,6 @@ APPLICATION_ID = 0x44555044
 BUSY_TIMEOUT_MS = 120_000
 #: Host parameters per ``IN (...)`` list (SQLite's default limit is 32766).
 _CHUNK = 500
-#: Documents per block of term rows (the offset part of a handle).
-BLOCK_BITS = 16
-_OFFSET_MASK = (1 << BLOCK_BITS) - 1
 #: Pages of 8 KiB waste less space at the end of each page of records than 4 KiB ones.
 PAGE_SIZE = 8192
 TERM_TABLES = ("bands", "samples")
@@ -57,12 +54,18 @@ TERM_TABLES = ("bands", "samples")
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
 CREATE TABLE documents (
-    num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, content_hash BLOB NOT NULL,
-    samples INTEGER NOT NULL, record BLOB NOT NULL);
-CREATE TABLE bands (block INTEGER, bucket INTEGER, entries BLOB NOT NULL,
-    PRIMARY KEY (block, bucket)) WITHOUT ROWID;
-CREATE TABLE samples (block INTEGER, bucket INTEGER, entries BLOB NOT NULL,
-    PRIMARY KEY (block, bucket)) WITHOUT ROWID;
+    num INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    content_hash BLOB NOT NULL, samples INTEGER NOT NULL, record BLOB NOT NULL);
+CREATE TABLE segments (level INTEGER, start INTEGER, PRIMARY KEY (level, start)) WITHOUT ROWID;
+CREATE TABLE removed (num INTEGER PRIMARY KEY);
+CREATE TABLE bands (level INTEGER, start INTEGER, bucket INTEGER, entries BLOB NOT NULL,
+    PRIMARY KEY (level, start, bucket)) WITHOUT ROWID;
+CREATE TABLE samples (level INTEGER, start INTEGER, bucket INTEGER, entries BLOB NOT NULL,
+    PRIMARY KEY (level, start, bucket)) WITHOUT ROWID;
+CREATE TABLE bands_heavy (level INTEGER, start INTEGER, term INTEGER, entries BLOB NOT NULL,
+    PRIMARY KEY (level, start, term)) WITHOUT ROWID;
+CREATE TABLE samples_heavy (level INTEGER, start INTEGER, term INTEGER, entries BLOB NOT NULL,
+    PRIMARY KEY (level, start, term)) WITHOUT ROWID;
 """
 
 
@@ -142,14 +145,12 @@ class SQLiteStore:
                 else:
                     counts.added += 1
                 fresh.append(doc)
-            self._remove(stale)  # before inserting: a freed handle may be given out again
-            nums = [self._insert_document(doc) for doc in fresh]
-            for table, terms in (
-                ("bands", [d.band_terms for d in fresh]),
-                ("samples", [d.sample_terms for d in fresh]),
-            ):
-                self._add_entries(table, nums, terms)
+            self._remove(stale)
+            nums = self._insert_documents(fresh)
+            self._add_entries("bands", nums, [d.band_terms for d in fresh])
+            self._add_entries("samples", nums, [d.sample_terms for d in fresh])
             self._bump_count(counts.added)
+        self._merge_due()
         return counts
 
     def delete(self, ids: Sequence[str]) -> int:
@@ -159,92 +160,131 @@ class SQLiteStore:
             self._bump_count(-len(existing))
         return len(existing)
 
-    def _insert_document(self, doc: StoredDocument) -> int:
-        cursor = self._db.execute(
-            "INSERT INTO documents (id, content_hash, samples, record) VALUES (?, ?, ?, ?)",
-            (doc.info.id, bytes.fromhex(doc.content_hash), doc.sample_terms.size, doc.record),
+    def _insert_documents(self, docs: list[StoredDocument]) -> np.ndarray:
+        """Insert the documents under the next free handles; register their segments."""
+        first = self._next_handle()
+        nums = np.arange(first, first + len(docs), dtype=np.int64)
+        if nums.size and nums[-1] >> seg.MAX_LEVEL:
+            raise IndexStoreError(
+                f"index {self.target} has given out all {1 << seg.MAX_LEVEL:,} document "
+                "handles: build a new index"
+            )
+        self._db.executemany(
+            "INSERT INTO documents (num, id, content_hash, samples, record) VALUES (?, ?, ?, ?, ?)",
+            (
+                (
+                    num,
+                    doc.info.id,
+                    bytes.fromhex(doc.content_hash),
+                    doc.sample_terms.size,
+                    doc.record,
+                )
+                for num, doc in zip(nums.tolist(), docs, strict=True)
+            ),
         )
-        return int(cursor.lastrowid or 0)
+        self._db.executemany(
+            "INSERT OR IGNORE INTO segments (level, start) VALUES (?, ?)",
+            ((s.level, s.start) for s in seg.first_level_segments(nums)),
+        )
+        return nums
 
-    def _add_entries(self, table: str, nums: list[int], terms: list[np.ndarray]) -> None:
-        """Append each document's entries to the rows of its block (SQLite concatenates)."""
-        if not nums:
+    def _add_entries(self, table: str, nums: np.ndarray, terms: list[np.ndarray]) -> None:
+        """Append each document's entries to the rows of its first-level segment."""
+        if not nums.size:
             return
         sizes = np.fromiter((t.size for t in terms), dtype=np.int64, count=len(terms))
-        owners = np.repeat(np.asarray(nums, dtype=np.int64), sizes)
-        buckets, low = split_terms(np.concatenate(terms))
-        keys = (owners >> BLOCK_BITS) << 32 | buckets.astype(np.int64)
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        entries = (low << np.uint32(16)) | (owners & _OFFSET_MASK).astype(np.uint32)
-        data = entries[order].astype("<u4").tobytes()
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        ends = np.concatenate((starts[1:], [keys.size]))
+        rows = seg.pack_rows(seg.FIRST_LEVEL, np.concatenate(terms), np.repeat(nums, sizes))
         self._db.executemany(
-            f"INSERT INTO {table} (block, bucket, entries) VALUES (?, ?, ?) "
-            "ON CONFLICT (block, bucket) DO UPDATE SET "
+            f"INSERT INTO {table} (level, start, bucket, entries) "
+            f"VALUES ({seg.FIRST_LEVEL}, ?, ?, ?) "
+            "ON CONFLICT (level, start, bucket) DO UPDATE SET "
             "entries = CAST(entries || excluded.entries AS BLOB)",
-            [
-                (key >> 32, key & 0xFFFFFFFF, data[4 * start : 4 * end])
-                for key, start, end in zip(
-                    keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
-                )
-            ],
-        )
-
-    def _read_rows(self, table: str, block: int) -> tuple[np.ndarray, np.ndarray]:
-        """Bucket of every entry and the entries, of all of ``block``'s rows."""
-        rows = self._db.execute(
-            f"SELECT bucket, entries FROM {table} WHERE block = ? ORDER BY bucket", (block,)
-        ).fetchall()
-        if not rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32)
-        sizes = np.fromiter((len(r[1]) // 4 for r in rows), dtype=np.int64, count=len(rows))
-        buckets = np.repeat(np.fromiter((r[0] for r in rows), np.int64, len(rows)), sizes)
-        entries = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").astype(np.uint32)
-        return buckets, entries
-
-    def _write_rows(self, table: str, block: int, buckets: np.ndarray, entries: np.ndarray) -> None:
-        """Write the rows of ``block`` for these (grouped) buckets with these entries."""
-        if buckets.size == 0:
-            return
-        starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-        ends = np.concatenate((starts[1:], [buckets.size]))
-        data = entries.astype("<u4").tobytes()
-        self._db.executemany(
-            f"INSERT OR REPLACE INTO {table} (block, bucket, entries) VALUES (?, ?, ?)",
-            (
-                (block, bucket, data[4 * start : 4 * end])
-                for bucket, start, end in zip(
-                    buckets[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
-                )
-            ),
+            rows,
         )
 
     def _remove(self, nums: list[int]) -> None:
-        """Drop documents and their entries (each block's rows read once)."""
-        if not nums:
-            return
-        by_block: dict[int, list[int]] = defaultdict(list)
-        for num in nums:
-            by_block[num >> BLOCK_BITS].append(num & _OFFSET_MASK)
-        for block, offsets in by_block.items():
-            dead = np.asarray(offsets, dtype=np.uint32)
-            for table in TERM_TABLES:
-                buckets, entries = self._read_rows(table, block)
-                gone = np.isin(entries & np.uint32(_OFFSET_MASK), dead)
-                if not gone.any():
-                    continue
-                changed = np.unique(buckets[gone])
-                keep = ~gone & np.isin(buckets, changed)
-                self._db.executemany(
-                    f"DELETE FROM {table} WHERE block = ? AND bucket = ?",
-                    ((block, bucket) for bucket in changed.tolist()),
-                )
-                self._write_rows(table, block, buckets[keep], entries[keep])
+        """Drop documents; their entries stay until their segment merges (``removed``)."""
         for start in range(0, len(nums), _CHUNK):
             chunk = nums[start : start + _CHUNK]
             self._db.execute(f"DELETE FROM documents WHERE num IN ({_marks(chunk)})", chunk)
+        self._db.executemany("INSERT OR IGNORE INTO removed (num) VALUES (?)", ((n,) for n in nums))
+
+    # -- merges ----------------------------------------------------------------------------
+
+    def _merge_due(self) -> None:
+        """Merge segments whose range is complete, one transaction per merge (another
+        writer may have merged meanwhile: what is due is read inside the transaction)."""
+        while True:
+            with self._transaction():
+                due = seg.due_merge(self._segments(), self._next_handle())
+                if due is None:
+                    return
+                self._merge(*due)
+
+    def _merge(self, target: Segment, sources: list[Segment]) -> None:
+        """Rewrite the entries of ``sources`` as the one segment ``target``, a slice of the
+        term space at a time, leaving out removed documents."""
+        dead = self._removed_between(target.first, target.end)
+        written = False
+        for table in TERM_TABLES:
+            for term_slice, slice_bits in seg.merge_slices(target, sources):
+                parts = [
+                    self._slice_entries(table, source, term_slice, slice_bits) for source in sources
+                ]
+                terms = np.concatenate([p[0] for p in parts])
+                handles = np.concatenate([p[1] for p in parts])
+                if dead.size:
+                    alive = ~np.isin(handles, dead)
+                    terms, handles = terms[alive], handles[alive]
+                terms, handles, heavy = seg.split_heavy(target, terms, handles)
+                rows = seg.pack_rows(target.level, terms, handles)
+                written = written or bool(rows) or bool(heavy)
+                self._db.executemany(
+                    f"INSERT INTO {table} (level, start, bucket, entries) "
+                    f"VALUES ({target.level}, ?, ?, ?)",
+                    rows,
+                )
+                self._db.executemany(
+                    f"INSERT INTO {table}_heavy (level, start, term, entries) "
+                    f"VALUES ({target.level}, {target.start}, ?, ?)",
+                    heavy,
+                )
+            for suffix in ("", "_heavy"):
+                self._db.executemany(
+                    f"DELETE FROM {table}{suffix} WHERE level = ? AND start = ?",
+                    ((s.level, s.start) for s in sources),
+                )
+        self._db.executemany(
+            "DELETE FROM segments WHERE level = ? AND start = ?",
+            ((s.level, s.start) for s in sources),
+        )
+        if written:
+            self._db.execute(
+                "INSERT INTO segments (level, start) VALUES (?, ?)", (target.level, target.start)
+            )
+        self._db.execute(
+            "DELETE FROM removed WHERE num >= ? AND num < ?", (target.first, target.end)
+        )
+
+    def _slice_entries(
+        self, table: str, source: Segment, term_slice: int, slice_bits: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Terms and handles of ``source``'s entries in one slice of the term space."""
+        low, high = seg.bucket_range(source.level, term_slice, slice_bits)
+        rows = self._db.execute(
+            f"SELECT start, bucket, entries FROM {table} WHERE level = ? AND start = ? "
+            "AND bucket >= ? AND bucket < ? ORDER BY bucket",
+            (source.level, source.start, low, high),
+        ).fetchall()
+        first, last = seg.term_range(term_slice, slice_bits)
+        heavy = self._db.execute(
+            f"SELECT term, entries FROM {table}_heavy WHERE level = ? AND start = ? "
+            "AND term >= ? AND term < ?",
+            (source.level, source.start, first, last),
+        ).fetchall()
+        terms, handles = seg.unpack_rows(source.level, rows)
+        heavy_terms, heavy_handles = seg.unpack_heavy(source, heavy)
+        return np.concatenate([terms, heavy_terms]), np.concatenate([handles, heavy_handles])
 
     def _bump_count(self, delta: int) -> None:
         if delta:
@@ -259,28 +299,58 @@ class SQLiteStore:
         return self._members("samples", terms, limit)
 
     def _members(self, table: str, terms: Sequence[int], limit: int) -> list[list[int]]:
-        """Handles holding each term: one row read per block and bucket of the terms."""
-        wanted = np.asarray(terms, dtype=np.uint32)
+        """Handles holding each term: per segment, one row read per bucket of the terms, and
+        of a heavy term only the first entries that can matter (``limit`` live ones)."""
+        wanted = np.unique(np.asarray(terms, dtype=np.uint32))
         if wanted.size == 0:
-            return []
-        buckets = np.unique(split_terms(wanted)[0]).tolist()
-        (top,) = self._db.execute("SELECT max(num) FROM documents").fetchone()
-        rows: list[tuple[int, int, bytes]] = []
-        for block in range(((top or 0) >> BLOCK_BITS) + 1):
-            for start in range(0, len(buckets), _CHUNK):
-                chunk = buckets[start : start + _CHUNK]
-                rows += self._db.execute(
-                    f"SELECT block, bucket, entries FROM {table} WHERE block = ? "
-                    f"AND bucket IN ({_marks(chunk)})",
-                    (block, *chunk),
-                ).fetchall()
-        sizes = np.fromiter((len(r[2]) // 4 for r in rows), dtype=np.int64, count=len(rows))
-        entries = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").astype(np.uint32)
-        blocks = np.repeat(np.fromiter((r[0] for r in rows), np.int64, len(rows)), sizes)
-        owners = np.repeat(np.fromiter((r[1] for r in rows), np.uint32, len(rows)), sizes)
-        found = (owners << np.uint32(LOW_BITS)) | (entries >> np.uint32(16))
-        handles = (blocks << BLOCK_BITS) + (entries & np.uint32(_OFFSET_MASK)).astype(np.int64)
-        return term_members(wanted, found, handles, limit)
+            return [[] for _ in terms]
+        found: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        with self._snapshot():
+            (pending,) = self._db.execute("SELECT count(*) FROM removed").fetchone()
+            for segment in sorted(self._segments(), key=lambda s: s.first):
+                segment_terms, segment_handles = self._segment_members(
+                    table, segment, wanted, limit + pending
+                )
+                found.append(segment_terms)
+                owners.append(segment_handles)
+            found_terms, handles = np.concatenate(found), np.concatenate(owners)
+            dead = self._removed_among(np.unique(handles).tolist()) if pending else handles[:0]
+        if dead.size:
+            alive = ~np.isin(handles, dead)
+            found_terms, handles = found_terms[alive], handles[alive]
+        return term_members(np.asarray(terms, dtype=np.uint32), found_terms, handles, limit)
+
+    def _segment_members(
+        self, table: str, segment: Segment, wanted: np.ndarray, enough: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Entries of one segment for the wanted terms; at most ``enough`` of a heavy term."""
+        params = (segment.level, segment.start)
+        rows = []
+        buckets = seg.member_rows(segment.level, wanted)
+        for start in range(0, len(buckets), _CHUNK):
+            chunk = buckets[start : start + _CHUNK]
+            rows += self._db.execute(
+                f"SELECT start, bucket, entries FROM {table} WHERE level = ? AND start = ? "
+                f"AND bucket IN ({_marks(chunk)})",
+                (*params, *chunk),
+            ).fetchall()
+        terms, handles = seg.unpack_rows(segment.level, rows)
+        hit = np.isin(terms, wanted)
+        heavy = []
+        listed = wanted.tolist()
+        for start in range(0, len(listed), _CHUNK):
+            chunk = listed[start : start + _CHUNK]
+            heavy += self._db.execute(
+                f"SELECT term, substr(entries, 1, ?) FROM {table}_heavy WHERE level = ? "
+                f"AND start = ? AND term IN ({_marks(chunk)})",
+                (4 * enough, *params, *chunk),
+            ).fetchall()
+        heavy_terms, heavy_handles = seg.unpack_heavy(segment, heavy)
+        return (
+            np.concatenate([terms[hit], heavy_terms]),
+            np.concatenate([handles[hit], heavy_handles]),
+        )
 
     def sample_counts(self, handles: Sequence[int]) -> dict[int, int]:
         out: dict[int, int] = {}
@@ -322,6 +392,8 @@ class SQLiteStore:
             "file_bytes": self.path.stat().st_size,
             "wal_bytes": wal.stat().st_size if wal.exists() else 0,
             "vocabulary_words": int(codec.vocabulary.size) if codec else 0,
+            "term_segments": len(self._segments()),
+            "removed_pending_merge": self._db.execute("SELECT count(*) FROM removed").fetchone()[0],
         }
 
     def integrity_check(self) -> str:
@@ -361,6 +433,29 @@ class SQLiteStore:
                     self._db.execute(statement)
             self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
+    def _segments(self) -> list[Segment]:
+        return [Segment(*row) for row in self._db.execute("SELECT level, start FROM segments")]
+
+    def _next_handle(self) -> int:
+        row = self._db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'documents'"
+        ).fetchone()
+        return (int(row[0]) if row else 0) + 1
+
+    def _removed_between(self, first: int, end: int) -> np.ndarray:
+        rows = self._db.execute(
+            "SELECT num FROM removed WHERE num >= ? AND num < ?", (first, end)
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def _removed_among(self, handles: list[int]) -> np.ndarray:
+        dead: list[int] = []
+        for start in range(0, len(handles), _CHUNK):
+            chunk = handles[start : start + _CHUNK]
+            sql = f"SELECT num FROM removed WHERE num IN ({_marks(chunk)})"
+            dead += [r[0] for r in self._db.execute(sql, chunk)]
+        return np.array(dead, dtype=np.int64)
+
     def _existing(self, ids: list[str]) -> dict[str, tuple[int, bytes]]:
         found: dict[str, tuple[int, bytes]] = {}
         for start in range(0, len(ids), _CHUNK):
@@ -369,6 +464,15 @@ class SQLiteStore:
             for doc_id, num, digest in self._db.execute(sql, chunk):
                 found[doc_id] = (num, digest)
         return found
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the same committed state."""
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

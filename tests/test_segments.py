@@ -1,0 +1,77 @@
+"""The segment layout of the SQLite index's lookup entries (``store/segments.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dupdetect.store import segments
+from dupdetect.store.segments import Segment, due_merge, pack_rows, unpack_rows
+
+entries = st.integers(min_value=1, max_value=31).flatmap(
+    lambda level: st.tuples(
+        st.just(level),
+        st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**31 - 1)), max_size=200),
+    )
+)
+
+
+@settings(deadline=None)
+@given(entries)
+def test_rows_give_back_every_entry(case):
+    level, pairs = case
+    terms = np.array([t for t, _ in pairs], dtype=np.uint32)
+    handles = np.array([h for _, h in pairs], dtype=np.int64)
+    rows = pack_rows(level, terms, handles)
+    assert [r[:2] for r in rows] == sorted({r[:2] for r in rows})  # one row a bucket, in order
+    got_terms, got_handles = unpack_rows(level, rows)
+    assert sorted(zip(got_terms.tolist(), got_handles.tolist(), strict=True)) == sorted(pairs)
+    for start, bucket, data in rows:  # each row holds only its segment's and bucket's entries
+        t, h = unpack_rows(level, [(start, bucket, data)])
+        assert set((h >> level).tolist()) == {start}
+        assert set((t >> np.uint32(32 - level)).tolist()) == {bucket}
+
+
+@settings(deadline=None)
+@given(entries)
+def test_a_merge_slice_reads_exactly_its_terms(case):
+    """Reading every slice of every source segment gives each entry once, in the slice its
+    term belongs to (what ``SQLiteStore._merge`` relies on)."""
+    level, pairs = case
+    terms = np.array([t for t, _ in pairs], dtype=np.uint32)
+    handles = np.array([h for _, h in pairs], dtype=np.int64)
+    rows = pack_rows(level, terms, handles)
+    target = Segment(min(level + 3, 31), 0)
+    for slice_bits in {0, min(level, 2), min(level, 5)}:
+        seen = []
+        for term_slice in range(1 << slice_bits):
+            low, high = segments.bucket_range(level, term_slice, slice_bits)
+            picked = [r for r in rows if low <= r[1] < high]
+            t, h = unpack_rows(level, picked)
+            assert set((t.astype(np.int64) >> (32 - slice_bits)).tolist()) <= {term_slice}
+            seen += zip(t.tolist(), h.tolist(), strict=True)
+        assert sorted(seen) == sorted(pairs)
+    assert all(bits <= level for _, bits in segments.merge_slices(target, [Segment(level, 0)]))
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(1, 700), min_size=1, max_size=12), st.integers(1, 4))
+def test_merging_keeps_few_disjoint_segments_covering_every_handle(batches, first_level):
+    """Handles given out batch by batch, first-level segments registered, due merges done:
+    segments never overlap, cover every handle, and complete ranges are one segment each."""
+    present: set[Segment] = set()
+    next_handle = 1
+    for size in batches:
+        handles = np.arange(next_handle, next_handle + size)
+        present |= {Segment(first_level, s) for s in np.unique(handles >> first_level).tolist()}
+        next_handle += size
+        while (due := due_merge(present, next_handle)) is not None:
+            target, sources = due
+            assert all(target.contains(s) for s in sources) and sources
+            present = (present - set(sources)) | {target}
+    ordered = sorted(present, key=lambda s: s.first)  # adjacent ranges from 0 past the last
+    assert ordered[0].first == 0 and ordered[-1].end >= next_handle
+    assert all(a.end == b.first for a, b in zip(ordered, ordered[1:], strict=False))
+    complete = [s for s in present if s.end <= next_handle]
+    assert len(complete) <= (next_handle >> first_level).bit_count() + 1
