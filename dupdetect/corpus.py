@@ -17,7 +17,7 @@ from .arrays import RowBuffer, RunBuffer
 from .config import ScanConfig
 from .index import SampleRuns, band_keys, containment_samples
 from .models import Notice, Skipped
-from .shingle_sets import ShingleSets
+from .shingle_sets import MemorySets, ShingleSets
 from .sign import Signer
 from .workers import DocumentInfo, PackedChunk, Shingled, ShingleItem
 
@@ -42,14 +42,17 @@ class Corpus:
     samples: SampleRuns | None = None
 
 
-def build_corpus(items: Iterable[ShingleItem | PackedChunk], report: Progress) -> Corpus:
+def build_corpus(
+    items: Iterable[ShingleItem | PackedChunk], report: Progress, *, in_memory: bool = False
+) -> Corpus:
     """Collect shingled documents (first of each id), Skipped and Notice items, sorted.
 
     ``items`` are single items or whole packed chunks (``workers.shingle_chunks``, taken in
-    bulk). Shingle sets go to a temporary file as they arrive; band keys and samples into
-    block buffers. Nothing per document stays in memory but its metadata.
+    bulk). Shingle sets go to a temporary file as they arrive (``in_memory``: stay in memory,
+    for small batches); band keys and samples into block buffers. Nothing per document stays
+    in memory but its metadata.
     """
-    collector = _Collector(report)
+    collector = _Collector(report, MemorySets() if in_memory else ShingleSets())
     for item in items:
         if isinstance(item, PackedChunk):
             collector.add_chunk(item)
@@ -61,12 +64,12 @@ def build_corpus(items: Iterable[ShingleItem | PackedChunk], report: Progress) -
 class _Collector:
     """``build_corpus``'s state: documents in arrival order, first of each id."""
 
-    def __init__(self, report: Progress) -> None:
+    def __init__(self, report: Progress, sets: ShingleSets | MemorySets) -> None:
         self.report = report
         self.corpus = Corpus()
         self.first_row: dict[str, int] = {}
         self.infos: list[DocumentInfo] = []
-        self.sets = ShingleSets()
+        self.sets = sets
         self.keys: RowBuffer | None = None
         self.samples = RunBuffer(np.uint32)
 
@@ -107,7 +110,9 @@ class _Collector:
             shingles = shingles[np.repeat(mask, shingle_counts)]
             samples = samples[np.repeat(mask, sample_counts)]
             shingle_counts, sample_counts, keys = (
-                shingle_counts[mask], sample_counts[mask], keys[mask]
+                shingle_counts[mask],
+                sample_counts[mask],
+                keys[mask],
             )
         self.sets.extend(shingles, shingle_counts)
         if keys.size:
@@ -190,8 +195,7 @@ def index_keys(corpus: Corpus, config: ScanConfig, bands: int, rows: int) -> Cor
         fresh_sets = [corpus.shingle_sets[row] for row in batch]
         corpus.band_keys[batch] = band_keys(signer.sign(fresh_sets), bands, rows)
         fresh += [
-            containment_samples(s, min_shingles=config.min_containment_shingles)
-            for s in fresh_sets
+            containment_samples(s, min_shingles=config.min_containment_shingles) for s in fresh_sets
         ]
     runs = corpus.samples
     owners = runs.owners.copy()

@@ -24,6 +24,7 @@ from .boilerplate import remove_boilerplate
 from .config import ScanConfig
 from .corpus import Corpus, Progress, build_corpus
 from .errors import NoArticlesError
+from .index import lsh_params
 from .models import Cluster, Notice, ScanResult, Skipped, Summary
 from .pipeline import cluster_of, make_member
 from .store.base import IndexStore, StoredDocument
@@ -33,6 +34,9 @@ from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
 
 #: Documents read, signed and written per transaction by ``add_documents``.
 ADD_BATCH = 5_000
+#: Chunks each worker reads ahead during an add: enough to keep it busy while the main
+#: process encodes and writes a batch (a scan consumes steadily and needs fewer).
+ADD_CHUNKS_AHEAD = 24
 #: The index's codec (vocabulary and compression dictionary) is trained on the first batch
 #: added with at least this many documents; records written before use plain zstandard.
 CODEC_MIN_DOCS = 200
@@ -110,8 +114,10 @@ def prepare_batches(
     config = replace(config or ScanConfig(), keep_words=True)
     params = open_params(store, config, create=True)
     codec = store.read_codec()
+    banding = lsh_params(config.effective_lsh_threshold, config.num_perm)  # the workers'
     seen: dict[str, str] = {}
-    for corpus, words in _batches(shingle_inputs(paths, config), batch_size):
+    items = shingle_inputs(paths, config, ahead=ADD_CHUNKS_AHEAD)
+    for corpus, words in _batches(items, batch_size):
         on_disk = corpus.shingle_sets
         skipped = list(corpus.skipped)
         _drop_seen(corpus, seen, skipped)
@@ -120,7 +126,15 @@ def prepare_batches(
         texts = [words.get(info.id) for info in corpus.infos]
         codec = codec or _train(store, corpus.infos, texts, params.shingle_size)
         cleaned = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
-        docs = stored_documents(corpus.infos, raw, cleaned, texts, params, codec or PLAIN_CODEC)
+        docs = stored_documents(
+            corpus.infos,
+            raw,
+            cleaned,
+            texts,
+            params,
+            codec or PLAIN_CODEC,
+            raw_keys=corpus.band_keys if (params.bands, params.rows) == banding else None,
+        )
         del raw, cleaned, texts, words
         _close(on_disk)
         yield PreparedBatch(docs, skipped, list(corpus.notices))
@@ -238,7 +252,7 @@ def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[tuple[Corpus, 
     items = iter(items)
     while True:
         words: dict[str, bytes] = {}
-        corpus = build_corpus(_take_documents(items, size, words), _silent)
+        corpus = build_corpus(_take_documents(items, size, words), _silent, in_memory=True)
         if not (corpus.infos or corpus.skipped or corpus.notices):
             return
         yield corpus, words
@@ -273,6 +287,8 @@ def _drop_seen(corpus: Corpus, seen: dict[str, str], skipped: list[Skipped]) -> 
     if len(keep) < len(corpus.infos):
         corpus.infos = [corpus.infos[r] for r in keep]
         corpus.shingle_sets = [corpus.shingle_sets[r] for r in keep]
+        if corpus.band_keys is not None:
+            corpus.band_keys = corpus.band_keys[keep]
 
 
 def _close(sets: object) -> None:

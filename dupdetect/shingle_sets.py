@@ -9,7 +9,8 @@ closed or garbage-collected, and on any exit.
 
 :class:`ShingleSets` is a mutable sequence of read-only uint64 arrays: ``sets[i]`` reads one,
 ``sets[i] = array`` replaces one (the new array is appended; the old bytes become garbage),
-``sizes`` gives every set's length without reading any.
+``sizes`` gives every set's length without reading any. :class:`MemorySets` does the same
+in memory, for collections known to be small (a batch of ``index add``).
 """
 
 from __future__ import annotations
@@ -192,3 +193,45 @@ class ShingleSets(Sequence[np.ndarray]):
         if not 0 <= position < self._count:
             raise IndexError(f"shingle set {position} out of range ({self._count} sets)")
         return position
+
+
+class MemorySets(Sequence[np.ndarray]):
+    """:class:`ShingleSets`' interface over arrays held in memory (views of what was
+    appended, no copies): for a bounded number of sets, where the file would only cost."""
+
+    def __init__(self) -> None:
+        self._arrays: list[np.ndarray] = []
+
+    def append(self, array: np.ndarray) -> int:
+        self._arrays.append(np.asarray(array, dtype=np.uint64))
+        return len(self._arrays) - 1
+
+    def extend(self, values: np.ndarray, counts: np.ndarray) -> None:
+        ends = np.cumsum(np.asarray(counts, dtype=np.int64))
+        if ends.size:
+            self._arrays += np.split(np.asarray(values, dtype=np.uint64), ends[:-1])
+
+    def __setitem__(self, position: int, array: np.ndarray) -> None:
+        self._arrays[position] = np.asarray(array, dtype=np.uint64)
+
+    def __getitem__(self, position: int) -> np.ndarray:  # type: ignore[override]
+        return self._arrays[position]
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(self._arrays)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.fromiter((a.size for a in self._arrays), dtype=np.int64, count=len(self))
+
+    def prefetch(self, positions: Iterable[int]) -> None:
+        """Nothing to read ahead."""
+
+    def reorder(self, order: Sequence[int] | np.ndarray) -> None:
+        self._arrays = [self._arrays[i] for i in np.asarray(order, dtype=np.int64).tolist()]
+
+    def close(self) -> None:
+        self._arrays = []

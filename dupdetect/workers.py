@@ -96,15 +96,19 @@ def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
 
 
 def shingle_inputs(
-    paths: Iterable[str | os.PathLike[str]], config: ScanConfig
+    paths: Iterable[str | os.PathLike[str]], config: ScanConfig, ahead: int = CHUNKS_AHEAD
 ) -> Iterator[ShingleItem]:
-    """Every Shingled, Skipped and Notice under ``paths``, in walk order, using ``config.jobs``."""
-    for packed in shingle_chunks(paths, config):
+    """Every Shingled, Skipped and Notice under ``paths``, in walk order, using ``config.jobs``.
+
+    ``ahead`` chunks per worker are queued beyond the one being consumed: a consumer that
+    works in bursts (``index add`` encodes and writes a batch at a time) keeps the workers
+    busy meanwhile with more."""
+    for packed in shingle_chunks(paths, config, ahead):
         yield from packed.unpack()
 
 
 def shingle_chunks(
-    paths: Iterable[str | os.PathLike[str]], config: ScanConfig
+    paths: Iterable[str | os.PathLike[str]], config: ScanConfig, ahead: int = CHUNKS_AHEAD
 ) -> Iterator[PackedChunk]:
     """``shingle_inputs`` a chunk at a time, packed (what ``corpus.build_corpus`` takes in
     bulk: one write and a few array copies per chunk instead of a dozen calls per document)."""
@@ -113,7 +117,7 @@ def shingle_chunks(
         for chunk in _chunks(walk, CHUNK_FILES):
             yield _packed_chunk(chunk, config)
         return
-    yield from _in_pool(walk, config)
+    yield from _in_pool(walk, config, ahead)
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
@@ -157,8 +161,11 @@ class PackedChunk:
         return cls(
             [i.with_arrays(None) if id(i) in stripped else i for i in items],  # type: ignore[union-attr]
             np.array(
-                [-1 if item.shingles is None else item.shingles.size
-                 for item in items if isinstance(item, Shingled)],
+                [
+                    -1 if item.shingles is None else item.shingles.size
+                    for item in items
+                    if isinstance(item, Shingled)
+                ],
                 dtype=np.int64,
             ),
             shingles,
@@ -215,7 +222,9 @@ def _process_entry(
         yield shingle_document(item, config) if isinstance(item, Document) else item
 
 
-def _in_pool(walk: Iterator[InputFile | Skipped], config: ScanConfig) -> Iterator[PackedChunk]:
+def _in_pool(
+    walk: Iterator[InputFile | Skipped], config: ScanConfig, ahead: int
+) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
     pending: deque[Future[PackedChunk]] = deque()
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
@@ -229,7 +238,7 @@ def _in_pool(walk: Iterator[InputFile | Skipped], config: ScanConfig) -> Iterato
                     yield _packed_chunk(chunk, config)
                     continue
                 pending.append(pool.submit(_packed_chunk, chunk, config))
-                if len(pending) >= config.jobs * CHUNKS_AHEAD:
+                if len(pending) >= config.jobs * ahead:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()

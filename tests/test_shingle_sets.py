@@ -7,14 +7,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dupdetect.arrays import RowBuffer, RunBuffer
-from dupdetect.shingle_sets import ShingleSets
+from dupdetect.shingle_sets import MemorySets, ShingleSets
 
 sets_strategy = st.lists(arrays(np.uint64, st.integers(0, 300)), max_size=30)
 
 
-@given(sets_strategy, st.data())
-def test_reads_back_what_was_appended_replaced_and_reordered(sets, data):
-    with ShingleSets() as store:
+@pytest.mark.parametrize("kind", [ShingleSets, MemorySets])
+@given(sets=sets_strategy, data=st.data())
+def test_reads_back_what_was_appended_replaced_and_reordered(kind, sets, data):
+    store = kind()
+    try:
         for s in sets:
             store.append(s)
         expected = list(sets)
@@ -32,6 +34,8 @@ def test_reads_back_what_was_appended_replaced_and_reordered(sets, data):
         assert store.sizes.tolist() == [s.size for s in expected]
         for got, want in zip(store, expected, strict=True):
             assert got.dtype == np.uint64 and np.array_equal(got, want)
+    finally:
+        store.close()
 
 
 def test_large_appends_are_flushed_and_read_back(tmp_path):
@@ -102,23 +106,29 @@ def test_announced_reads_skip_what_cannot_be_opened(tmp_path):
 
     (tmp_path / "a.txt").write_text("T\\n\\nbody")
     announce_reads(
-        [InputFile(tmp_path / "a.txt", "a.txt"), InputFile(tmp_path / "gone.txt", "gone.txt"),
-         Skipped("x", "hidden")]
+        [
+            InputFile(tmp_path / "a.txt", "a.txt"),
+            InputFile(tmp_path / "gone.txt", "gone.txt"),
+            Skipped("x", "hidden"),
+        ]
     )
 
 
-@given(st.lists(arrays(np.uint64, st.integers(0, 40)), max_size=20), st.integers(0, 5))
-def test_extend_equals_appending_one_by_one(sets, before):
-    with ShingleSets() as one_by_one, ShingleSets() as bulk:
-        for _ in range(before):
-            one_by_one.append(np.arange(3, dtype=np.uint64))
-            bulk.append(np.arange(3, dtype=np.uint64))
-        for s in sets:
-            one_by_one.append(s)
-        values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-        bulk.extend(values, np.array([s.size for s in sets], dtype=np.int64))
-        assert len(bulk) == len(one_by_one)
-        assert all(np.array_equal(a, b) for a, b in zip(bulk, one_by_one, strict=True))
+@pytest.mark.parametrize("kind", [ShingleSets, MemorySets])
+@given(sets=st.lists(arrays(np.uint64, st.integers(0, 40)), max_size=20), before=st.integers(0, 5))
+def test_extend_equals_appending_one_by_one(kind, sets, before):
+    one_by_one, bulk = kind(), kind()
+    for _ in range(before):
+        one_by_one.append(np.arange(3, dtype=np.uint64))
+        bulk.append(np.arange(3, dtype=np.uint64))
+    for s in sets:
+        one_by_one.append(s)
+    values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    bulk.extend(values, np.array([s.size for s in sets], dtype=np.int64))
+    assert len(bulk) == len(one_by_one)
+    assert all(np.array_equal(a, b) for a, b in zip(bulk, one_by_one, strict=True))
+    one_by_one.close()
+    bulk.close()
 
 
 def test_a_full_disk_is_one_clear_error(tmp_path, monkeypatch, invoke):
