@@ -20,6 +20,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .boilerplate import remove_boilerplate
 from .config import ScanConfig
 from .corpus import Corpus, Progress, build_corpus
@@ -123,7 +125,8 @@ def prepare_batches(
         _drop_seen(corpus, seen, skipped)
         raw = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
         _clean(corpus, config)
-        texts = [words.get(info.id) for info in corpus.infos]
+        texts = [words[info.id][0] if info.id in words else None for info in corpus.infos]
+        hashes = [words[info.id][1] if info.id in words else None for info in corpus.infos]
         codec = codec or _train(store, corpus.infos, texts, params.shingle_size)
         cleaned = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
         docs = stored_documents(
@@ -134,8 +137,9 @@ def prepare_batches(
             params,
             codec or PLAIN_CODEC,
             raw_keys=corpus.band_keys if (params.bands, params.rows) == banding else None,
+            word_hashes=hashes,
         )
-        del raw, cleaned, texts, words
+        del raw, cleaned, texts, hashes, words
         _close(on_disk)
         yield PreparedBatch(docs, skipped, list(corpus.notices))
 
@@ -246,12 +250,14 @@ def _train(
     return store.create_codec(train_codec(samples, shingle_size))  # first writer's wins
 
 
-def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[tuple[Corpus, dict[str, bytes]]]:
+def _batches(
+    items: Iterator[ShingleItem], size: int
+) -> Iterator[tuple[Corpus, dict[str, tuple[bytes, np.ndarray | None]]]]:
     """Corpora of at most ``size`` documents (plus the skipped items met on the way), each
     with the word buffers of its documents (by id, first of each id, as ``build_corpus``)."""
     items = iter(items)
     while True:
-        words: dict[str, bytes] = {}
+        words: dict[str, tuple[bytes, np.ndarray | None]] = {}
         corpus = build_corpus(_take_documents(items, size, words), _silent, in_memory=True)
         if not (corpus.infos or corpus.skipped or corpus.notices):
             return
@@ -259,13 +265,14 @@ def _batches(items: Iterator[ShingleItem], size: int) -> Iterator[tuple[Corpus, 
 
 
 def _take_documents(
-    items: Iterator[ShingleItem], size: int, words: dict[str, bytes]
+    items: Iterator[ShingleItem], size: int, words: dict[str, tuple[bytes, np.ndarray | None]]
 ) -> Iterator[ShingleItem]:
-    """Items up to and including the ``size``-th document; word buffers go to ``words``."""
+    """Items up to and including the ``size``-th document; word buffers and their hashes go
+    to ``words``."""
     documents = 0
     for item in items:
         if isinstance(item, Shingled) and item.words is not None:
-            words.setdefault(item.info.id, item.words)
+            words.setdefault(item.info.id, (item.words, item.word_hashes))
         yield item
         if not isinstance(item, Skipped | Notice):
             documents += 1

@@ -66,6 +66,7 @@ class Shingled:
     band_keys: np.ndarray | None = None  # uint64, one LSH bucket key per band
     samples: np.ndarray | None = None  # uint32 containment samples (index.containment_samples)
     words: bytes | None = None  # the word buffer shingled (``config.keep_words`` only)
+    word_hashes: np.ndarray | None = None  # its words' hashes (``config.keep_words`` only)
 
     def with_arrays(
         self,
@@ -74,7 +75,9 @@ class Shingled:
         samples: np.ndarray | None = None,
     ) -> Shingled:
         """The same document with other arrays (half the cost of ``dataclasses.replace``)."""
-        return Shingled(self.info, self.line, shingles, band_keys, samples, self.words)
+        return Shingled(
+            self.info, self.line, shingles, band_keys, samples, self.words, self.word_hashes
+        )
 
 
 ShingleItem = Shingled | Skipped | Notice
@@ -91,7 +94,7 @@ def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
     info = DocumentInfo.of(doc, cleaned.text, cleaned.wire)
     shingled = shingle_hashes(hashes, config.shingle_size) if hashes.size else None
     if config.keep_words and shingled is not None:  # the persistent index stores the words
-        return Shingled(info, doc.line, shingled, words=data.tobytes())
+        return Shingled(info, doc.line, shingled, words=data.tobytes(), word_hashes=hashes)
     return Shingled(info, doc.line, shingled)
 
 

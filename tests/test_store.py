@@ -690,3 +690,23 @@ def test_workers_band_keys_are_reused_only_for_unchanged_sets(store, tmp_path):
     assert any(
         not np.array_equal(a.band_terms, b.band_terms) for a, b in zip(signed, wrong, strict=True)
     )
+
+
+def test_records_from_the_workers_word_hashes_are_the_same(tmp_path):
+    """A record made from the shingler's word hashes (``Shingled.word_hashes``) is the one
+    made by hashing the words again and checking they rebuild the set."""
+    feed = _write_jsonl(tmp_path / "feed.jsonl", 30, seed=70)
+    config = ScanConfig(keep_words=True)
+    docs = [d for d in shingle_inputs([feed], config) if getattr(d, "shingles", None) is not None]
+    assert docs and all(d.word_hashes is not None for d in docs)
+    args = (
+        [d.info for d in docs],
+        [d.words for d in docs],
+        [d.shingles for d in docs],
+        [d.shingles[::2] for d in docs],
+        config.shingle_size,
+        store_records.PLAIN_CODEC,
+    )
+    assert store_records.encode_records(*args) == store_records.encode_records(
+        *args, word_hashes=[d.word_hashes for d in docs]
+    )

@@ -75,17 +75,21 @@ def stored_documents(
     params: IndexParams,
     codec: Codec,
     raw_keys: np.ndarray | None = None,
+    word_hashes: Sequence[np.ndarray | None] | None = None,
 ) -> list[StoredDocument]:
     """Records for a batch: content hash of the raw set; record, band and sample terms of the
     cleaned one. ``words`` are the documents' word buffers (``Shingled.words``; None: the
     record keeps the set itself). ``raw_keys`` are the band keys of the raw sets with the
     index's banding, when the workers made them: only sets boilerplate removal changed are
-    signed again."""
+    signed again; ``word_hashes`` the workers' hashes of ``words`` (``Shingled.word_hashes``),
+    not computed again."""
     if not infos:
         return []
     terms = band_terms(_cleaned_keys(raw_sets, cleaned_sets, params, raw_keys))
     samples = batch_sample_terms(cleaned_sets, params.sample_mod)
-    records = encode_records(infos, words, raw_sets, cleaned_sets, params.shingle_size, codec)
+    records = encode_records(
+        infos, words, raw_sets, cleaned_sets, params.shingle_size, codec, word_hashes
+    )
     return [
         StoredDocument(
             info=info,

@@ -289,9 +289,12 @@ def encode_records(
     cleaned: Sequence[np.ndarray],
     shingle_size: int,
     codec: Codec,
+    word_hashes: Sequence[np.ndarray | None] | None = None,
 ) -> list[bytes]:
     """The records of a batch: ``raws`` are the documents' shingle sets, ``cleaned`` the sets
-    indexed (after boilerplate removal), ``words`` the word buffers they were shingled from.
+    indexed (after boilerplate removal), ``words`` the word buffers they were shingled from,
+    ``word_hashes`` (when known) the hashes the shingler made of those words, so they are
+    not hashed again here.
 
     A document without words, or whose words do not rebuild its raw set exactly, gets a
     record holding its cleaned set itself. The vocabulary lookup and the packing of word
@@ -307,6 +310,7 @@ def encode_records(
             cleaned[start:end],
             shingle_size,
             codec,
+            None if word_hashes is None else word_hashes[start:end],
         )
     return out
 
@@ -318,15 +322,13 @@ def _encode_chunk(
     cleaned: Sequence[np.ndarray],
     shingle_size: int,
     codec: Codec,
+    word_hashes: Sequence[np.ndarray | None] | None,
 ) -> list[bytes]:
     hashes: list[np.ndarray | None] = []
     removals: list[np.ndarray | None] = []
-    for text, raw, kept in zip(words, raws, cleaned, strict=True):
-        found = None if text is None else hash_word_bytes(np.frombuffer(text, dtype=np.uint8))
-        if found is not None and (
-            found.size == 0 or not np.array_equal(shingle_hashes(found, shingle_size), raw)
-        ):
-            found = None
+    for row, (text, raw, kept) in enumerate(zip(words, raws, cleaned, strict=True)):
+        known = None if word_hashes is None else word_hashes[row]
+        found = _word_hashes(text, raw, shingle_size, known)
         hashes.append(found)
         removals.append(None if found is None else _removal(found, raw, kept, shingle_size))
     bodies = _bodies(infos, words, hashes, removals, [k.size for k in cleaned], codec)
@@ -334,6 +336,21 @@ def _encode_chunk(
         if found is None:  # the set itself
             bodies[row] += _varint(cleaned[row].size) + cleaned[row].astype("<u8").tobytes()
     return [codec.compress(bytes(body)) for body in bodies]
+
+
+def _word_hashes(
+    text: bytes | None, raw: np.ndarray, shingle_size: int, known: np.ndarray | None
+) -> np.ndarray | None:
+    """The hashes of the words ``raw`` was shingled from: ``known`` (the shingler's own), or
+    computed and checked to rebuild ``raw``; None when there are no such words."""
+    if text is None:
+        return None
+    if known is not None:
+        return known if known.size else None
+    found = hash_word_bytes(np.frombuffer(text, dtype=np.uint8))
+    if found.size == 0 or not np.array_equal(shingle_hashes(found, shingle_size), raw):
+        return None
+    return found
 
 
 def _removal(
