@@ -243,12 +243,13 @@ def batch_sample_terms(
     values, counts = packed_containment_samples(
         np.concatenate(sets).astype(np.uint64, copy=False), sizes, sample_mod, min_shingles=0
     )
-    owners = np.repeat(np.arange(len(sets)), counts)
-    order = np.lexsort((values, owners))
-    values, owners = values[order], owners[order]
-    fresh = np.ones(values.size, dtype=bool)
-    fresh[1:] = (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])
-    values, owners = values[fresh], owners[fresh]
+    keys = np.repeat(np.arange(len(sets), dtype=np.int64) << 32, counts) | values
+    keys.sort()  # by set, then value: one sort of int64 keys is faster than a lexsort
+    fresh = np.ones(keys.size, dtype=bool)
+    fresh[1:] = keys[1:] != keys[:-1]
+    keys = keys[fresh]
+    owners = keys >> 32
+    values = (keys & 0xFFFFFFFF).astype(np.uint32)
     return np.split(values, np.searchsorted(owners, np.arange(1, len(sets))))
 
 

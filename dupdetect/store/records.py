@@ -422,27 +422,36 @@ def _code_words(
     word_at = word_at.tolist()
     unknown = codes == 0
     missing = np.add.reduceat(unknown, word_at[:-1]).tolist() if codes.size else []
+    spelled = _unknown_words(words, unknown, word_at)
     out = []
     for row, text in enumerate(words):
         first, last = word_at[row], word_at[row + 1]
-        if missing[row] == 0:
-            literal = b""
-        elif missing[row] == last - first:  # no word known: the buffer as it is
+        if missing[row] == last - first and last > first:  # no word known: the buffer as is
             literal = text
         else:
-            literal = _literal_words(text, unknown[first:last])
+            literal = b"\0".join(spelled[row])
         out.append((last - first, packed[byte_at[row] : byte_at[row + 1]], literal))
     return out
 
 
-def _literal_words(words: bytes, wanted: np.ndarray) -> bytes:
-    """The words at the ``wanted`` positions, joined by single zero bytes."""
-    data = np.frombuffer(words, dtype=np.uint8)
+def _unknown_words(
+    words: Sequence[bytes], unknown: np.ndarray, word_at: list[int]
+) -> list[list[bytes]]:
+    """Per buffer, its words at the ``unknown`` positions (over all buffers' words in order;
+    buffer ``k`` holds words ``word_at[k]`` to ``word_at[k + 1]``): the word spans of all
+    buffers are found in one pass over them joined by a zero byte (which keeps every word
+    boundary, words being the runs of non-zero bytes)."""
+    joined = b"\0".join(words)
+    data = np.frombuffer(joined, dtype=np.uint8)
     edges = np.diff(np.concatenate(([False], data != 0, [False])).astype(np.int8))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return b"\0".join(
-        words[s:e] for s, e in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=True)
-    )
+    picked = np.flatnonzero(unknown)
+    bounds = np.searchsorted(picked, word_at).tolist()
+    spans = list(zip(starts[picked].tolist(), ends[picked].tolist(), strict=True))
+    return [
+        [joined[s:e] for s, e in spans[low:high]]
+        for low, high in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:
