@@ -20,8 +20,6 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from .boilerplate import remove_boilerplate
 from .config import ScanConfig
 from .corpus import Corpus, Progress, build_corpus
@@ -29,8 +27,8 @@ from .errors import NoArticlesError
 from .index import lsh_params
 from .models import Cluster, Notice, ScanResult, Skipped, Summary
 from .pipeline import cluster_of, make_member
-from .store.base import IndexStore, StoredDocument
-from .store.lookup import Match, find_matches, open_params, stored_documents
+from .store.base import IndexParams, IndexStore, StoredDocument
+from .store.lookup import Match, RecordEncoder, find_matches, open_params, stored_documents
 from .store.records import PLAIN_CODEC, Codec, train_codec
 from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
 
@@ -118,16 +116,23 @@ def prepare_batches(
     codec = store.read_codec()
     banding = lsh_params(config.effective_lsh_threshold, config.num_perm)  # the workers'
     seen: dict[str, str] = {}
-    items = shingle_inputs(paths, config, ahead=ADD_CHUNKS_AHEAD)
-    for corpus, words in _batches(items, batch_size):
+    encoder = _encoder(codec, params)  # once the index has a codec, workers encode records
+
+    def current_encoder() -> RecordEncoder | None:
+        return encoder
+
+    items = shingle_inputs(paths, config, ADD_CHUNKS_AHEAD, current_encoder)
+    for corpus, firsts in _batches(items, batch_size):
         on_disk = corpus.shingle_sets
         skipped = list(corpus.skipped)
         _drop_seen(corpus, seen, skipped)
         raw = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
         _clean(corpus, config)
-        texts = [words[info.id][0] if info.id in words else None for info in corpus.infos]
-        hashes = [words[info.id][1] if info.id in words else None for info in corpus.infos]
-        codec = codec or _train(store, corpus.infos, texts, params.shingle_size)
+        made = [firsts[info.id] for info in corpus.infos]
+        texts = [doc.words for doc in made]
+        if codec is None:
+            codec = _train(store, corpus.infos, texts, params.shingle_size)
+            encoder = _encoder(codec, params)
         cleaned = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
         docs = stored_documents(
             corpus.infos,
@@ -137,9 +142,10 @@ def prepare_batches(
             params,
             codec or PLAIN_CODEC,
             raw_keys=corpus.band_keys if (params.bands, params.rows) == banding else None,
-            word_hashes=hashes,
+            word_hashes=[doc.word_hashes for doc in made],
+            encoded=[doc.encoded for doc in made],  # type: ignore[misc]
         )
-        del raw, cleaned, texts, hashes, words
+        del raw, cleaned, texts, made, firsts
         _close(on_disk)
         yield PreparedBatch(docs, skipped, list(corpus.notices))
 
@@ -240,6 +246,13 @@ def _match_id(match: Match) -> str:
     return match.document.info.id
 
 
+def _encoder(codec: Codec | None, params: IndexParams) -> RecordEncoder | None:
+    """What the workers run to encode records, once the index has a trained codec."""
+    if codec is None:
+        return None
+    return RecordEncoder(codec.to_bytes(), params.shingle_size, params.sample_mod)
+
+
 def _train(
     store: IndexStore, infos: list[DocumentInfo], texts: list[bytes | None], shingle_size: int
 ) -> Codec | None:
@@ -252,27 +265,28 @@ def _train(
 
 def _batches(
     items: Iterator[ShingleItem], size: int
-) -> Iterator[tuple[Corpus, dict[str, tuple[bytes, np.ndarray | None]]]]:
+) -> Iterator[tuple[Corpus, dict[str, Shingled]]]:
     """Corpora of at most ``size`` documents (plus the skipped items met on the way), each
-    with the word buffers of its documents (by id, first of each id, as ``build_corpus``)."""
+    with its documents as the workers made them (words, hashes, records; by id, first of
+    each id, as ``build_corpus``)."""
     items = iter(items)
     while True:
-        words: dict[str, tuple[bytes, np.ndarray | None]] = {}
-        corpus = build_corpus(_take_documents(items, size, words), _silent, in_memory=True)
+        firsts: dict[str, Shingled] = {}
+        corpus = build_corpus(_take_documents(items, size, firsts), _silent, in_memory=True)
         if not (corpus.infos or corpus.skipped or corpus.notices):
             return
-        yield corpus, words
+        yield corpus, firsts
 
 
 def _take_documents(
-    items: Iterator[ShingleItem], size: int, words: dict[str, tuple[bytes, np.ndarray | None]]
+    items: Iterator[ShingleItem], size: int, firsts: dict[str, Shingled]
 ) -> Iterator[ShingleItem]:
-    """Items up to and including the ``size``-th document; word buffers and their hashes go
-    to ``words``."""
+    """Items up to and including the ``size``-th document; the first document of each id
+    that has words goes to ``firsts``."""
     documents = 0
     for item in items:
-        if isinstance(item, Shingled) and item.words is not None:
-            words.setdefault(item.info.id, (item.words, item.word_hashes))
+        if isinstance(item, Shingled) and item.shingles is not None:
+            firsts.setdefault(item.info.id, item)
         yield item
         if not isinstance(item, Skipped | Notice):
             documents += 1

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice
 
@@ -67,6 +67,7 @@ class Shingled:
     samples: np.ndarray | None = None  # uint32 containment samples (index.containment_samples)
     words: bytes | None = None  # the word buffer shingled (``config.keep_words`` only)
     word_hashes: np.ndarray | None = None  # its words' hashes (``config.keep_words`` only)
+    encoded: object | None = None  # what a chunk encoder made of it (``index add`` only)
 
     def with_arrays(
         self,
@@ -76,11 +77,23 @@ class Shingled:
     ) -> Shingled:
         """The same document with other arrays (half the cost of ``dataclasses.replace``)."""
         return Shingled(
-            self.info, self.line, shingles, band_keys, samples, self.words, self.word_hashes
+            self.info,
+            self.line,
+            shingles,
+            band_keys,
+            samples,
+            self.words,
+            self.word_hashes,
+            self.encoded,
         )
 
 
 ShingleItem = Shingled | Skipped | Notice
+#: Run in the worker on a chunk's documents that have words; one result per document, kept
+#: as its ``Shingled.encoded`` (``index add`` encodes its records there).
+ChunkEncoder = Callable[[list[Shingled]], list[object]]
+#: Called as each chunk is handed to a worker: the encoder to run on it, or None.
+EncoderSource = Callable[[], ChunkEncoder | None]
 
 
 def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
@@ -99,28 +112,35 @@ def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
 
 
 def shingle_inputs(
-    paths: Iterable[str | os.PathLike[str]], config: ScanConfig, ahead: int = CHUNKS_AHEAD
+    paths: Iterable[str | os.PathLike[str]],
+    config: ScanConfig,
+    ahead: int = CHUNKS_AHEAD,
+    encoder: EncoderSource | None = None,
 ) -> Iterator[ShingleItem]:
     """Every Shingled, Skipped and Notice under ``paths``, in walk order, using ``config.jobs``.
 
     ``ahead`` chunks per worker are queued beyond the one being consumed: a consumer that
     works in bursts (``index add`` encodes and writes a batch at a time) keeps the workers
-    busy meanwhile with more."""
-    for packed in shingle_chunks(paths, config, ahead):
+    busy meanwhile with more. ``encoder`` gives what to run on each chunk's documents in
+    the worker (see ``ChunkEncoder``)."""
+    for packed in shingle_chunks(paths, config, ahead, encoder):
         yield from packed.unpack()
 
 
 def shingle_chunks(
-    paths: Iterable[str | os.PathLike[str]], config: ScanConfig, ahead: int = CHUNKS_AHEAD
+    paths: Iterable[str | os.PathLike[str]],
+    config: ScanConfig,
+    ahead: int = CHUNKS_AHEAD,
+    encoder: EncoderSource | None = None,
 ) -> Iterator[PackedChunk]:
     """``shingle_inputs`` a chunk at a time, packed (what ``corpus.build_corpus`` takes in
     bulk: one write and a few array copies per chunk instead of a dozen calls per document)."""
     walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
     if config.jobs <= 1:
         for chunk in _chunks(walk, CHUNK_FILES):
-            yield _packed_chunk(chunk, config)
+            yield _packed_chunk(chunk, config, encoder and encoder())
         return
-    yield from _in_pool(walk, config, ahead)
+    yield from _in_pool(walk, config, ahead, encoder)
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
@@ -143,10 +163,17 @@ class PackedChunk:
     keys: np.ndarray
 
     @classmethod
-    def pack(cls, items: list[ShingleItem], config: ScanConfig) -> PackedChunk:
+    def pack(
+        cls, items: list[ShingleItem], config: ScanConfig, encoder: ChunkEncoder | None = None
+    ) -> PackedChunk:
         """Sign, key and sample the chunk's documents (one signing batch per chunk, off the
-        main process), then take their arrays off the items and concatenate them."""
+        main process), run ``encoder`` on them, then take their arrays off the items and
+        concatenate them."""
         docs = [item for item in items if isinstance(item, Shingled) and item.shingles is not None]
+        if encoder is not None and docs:
+            encoded = dict(zip(map(id, docs), encoder(docs), strict=True))
+            items = [replace(i, encoded=encoded[id(i)]) if id(i) in encoded else i for i in items]
+            docs = [i for i in items if isinstance(i, Shingled) and i.shingles is not None]
         sets: list[np.ndarray] = [doc.shingles for doc in docs]  # type: ignore[misc]
         shingles = _concatenate(sets, np.uint64)
         keys = np.empty((0, 0), dtype=np.uint64)
@@ -202,9 +229,11 @@ def _concatenate(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
 
 
-def _packed_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> PackedChunk:
-    """Worker task: ``process_chunk``, signed, keyed and packed for the trip back."""
-    return PackedChunk.pack(process_chunk(entries, config), config)
+def _packed_chunk(
+    entries: list[InputFile | Skipped], config: ScanConfig, encoder: ChunkEncoder | None = None
+) -> PackedChunk:
+    """Worker task: ``process_chunk``, signed, keyed, encoded and packed for the trip back."""
+    return PackedChunk.pack(process_chunk(entries, config), config, encoder)
 
 
 @lru_cache(maxsize=4)
@@ -226,7 +255,10 @@ def _process_entry(
 
 
 def _in_pool(
-    walk: Iterator[InputFile | Skipped], config: ScanConfig, ahead: int
+    walk: Iterator[InputFile | Skipped],
+    config: ScanConfig,
+    ahead: int,
+    encoder: EncoderSource | None,
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
     pending: deque[Future[PackedChunk]] = deque()
@@ -238,9 +270,9 @@ def _in_pool(
                     # this chunk in-process, so the order stays that of the walk.
                     while pending:
                         yield pending.popleft().result()
-                    yield _packed_chunk(chunk, config)
+                    yield _packed_chunk(chunk, config, encoder and encoder())
                     continue
-                pending.append(pool.submit(_packed_chunk, chunk, config))
+                pending.append(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
                 if len(pending) >= config.jobs * ahead:
                     yield pending.popleft().result()
             while pending:

@@ -710,3 +710,45 @@ def test_records_from_the_workers_word_hashes_are_the_same(tmp_path):
     assert store_records.encode_records(*args) == store_records.encode_records(
         *args, word_hashes=[d.word_hashes for d in docs]
     )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_records_encoded_by_the_workers_are_the_main_process_ones(tmp_path, monkeypatch, jobs):
+    """Once an index has a codec the workers encode records; a set boilerplate removal then
+    changes is encoded again in the main process. Either way, what is written is what the
+    main process alone makes."""
+    monkeypatch.setattr(incremental, "CODEC_MIN_DOCS", 10)
+    store = open_store(str(tmp_path / "index.sqlite"))
+    add_documents([_write_jsonl(tmp_path / "seed.jsonl", 30, seed=80)], store, ScanConfig())
+    assert store.read_codec() is not None
+    plain = _write_jsonl(tmp_path / "plain.jsonl", 20, seed=81, prefix="plain")
+    paths = [plain, _chrome_feed(tmp_path / "site.jsonl")]
+    config = ScanConfig(jobs=jobs)
+
+    def prepared() -> list:
+        return [
+            d
+            for batch in incremental.prepare_batches(paths, store, config)
+            for d in batch.documents
+        ]
+
+    encoded: list[int] = []  # documents per encode_parts call in this process
+    real = store_lookup.encode_parts
+
+    def counting(infos, *args):
+        encoded.append(len(infos))
+        return real(infos, *args)
+
+    monkeypatch.setattr(store_lookup, "encode_parts", counting)
+    by_workers = prepared()
+    # The 12 pages boilerplate removal changed are encoded again here; with jobs=1 the
+    # workers' encoding (all 32 documents) runs in this process too.
+    assert sum(encoded) == (32 + 12 if jobs == 1 else 12)
+    monkeypatch.setattr(incremental, "_encoder", lambda codec, params: None)
+    by_main = prepared()
+    assert len(by_workers) == len(by_main) == 32
+    for a, b in zip(by_workers, by_main, strict=True):
+        assert (a.info, a.content_hash, a.record) == (b.info, b.content_hash, b.record)
+        assert np.array_equal(a.band_terms, b.band_terms)
+        assert np.array_equal(a.sample_terms, b.sample_terms)
+    store.close()

@@ -25,7 +25,7 @@ from ..models import PairScore
 from ..shingle_sets import ShingleSets
 from ..sign import Signer
 from ..verify import MatchRule, score
-from ..workers import DocumentInfo
+from ..workers import DocumentInfo, Shingled
 from .base import (
     IndexedDocument,
     IndexParams,
@@ -67,6 +67,63 @@ def open_params(store: IndexStore, config: ScanConfig, *, create: bool) -> Index
     return stored
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """What an index stores of a document besides its band terms."""
+
+    record: bytes
+    content_hash: str  # of the raw set (before boilerplate removal)
+    sample_terms: np.ndarray
+
+
+def encode_parts(
+    infos: Sequence[DocumentInfo],
+    words: Sequence[bytes | None],
+    word_hashes: Sequence[np.ndarray | None] | None,
+    raw_sets: Sequence[np.ndarray],
+    cleaned_sets: Sequence[np.ndarray],
+    codec: Codec,
+    shingle_size: int,
+    sample_mod: int,
+) -> list[Encoded]:
+    """Record, content hash and sample terms of each document (see ``stored_documents``)."""
+    records = encode_records(infos, words, raw_sets, cleaned_sets, shingle_size, codec, word_hashes)
+    samples = batch_sample_terms(cleaned_sets, sample_mod)
+    return [
+        Encoded(record, content_hash(info, raw), terms)
+        for info, raw, record, terms in zip(infos, raw_sets, records, samples, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class RecordEncoder:
+    """``encode_parts`` run in the scan's workers (a ``workers.ChunkEncoder``) for one index:
+    its stored codec and parameters travel with each chunk (~70 KB). What it makes of a
+    document holds unless boilerplate removal later changes its set."""
+
+    codec: bytes
+    shingle_size: int
+    sample_mod: int
+
+    def __call__(self, docs: list[Shingled]) -> list[object]:
+        sets: list[np.ndarray] = [doc.shingles for doc in docs]  # type: ignore[misc]
+        return encode_parts(  # type: ignore[return-value]
+            [doc.info for doc in docs],
+            [doc.words for doc in docs],
+            [doc.word_hashes for doc in docs],
+            sets,
+            sets,
+            _codec_of(self.codec),
+            self.shingle_size,
+            self.sample_mod,
+        )
+
+
+@functools.lru_cache(maxsize=2)
+def _codec_of(data: bytes) -> Codec:
+    return Codec.from_bytes(data)
+
+
 def stored_documents(
     infos: Sequence[DocumentInfo],
     raw_sets: Sequence[np.ndarray],
@@ -76,29 +133,41 @@ def stored_documents(
     codec: Codec,
     raw_keys: np.ndarray | None = None,
     word_hashes: Sequence[np.ndarray | None] | None = None,
+    encoded: Sequence[Encoded | None] | None = None,
 ) -> list[StoredDocument]:
     """Records for a batch: content hash of the raw set; record, band and sample terms of the
     cleaned one. ``words`` are the documents' word buffers (``Shingled.words``; None: the
-    record keeps the set itself). ``raw_keys`` are the band keys of the raw sets with the
-    index's banding, when the workers made them: only sets boilerplate removal changed are
-    signed again; ``word_hashes`` the workers' hashes of ``words`` (``Shingled.word_hashes``),
-    not computed again."""
+    record keeps the set itself). What the workers made is used where it holds:
+    ``raw_keys``, the band keys of the raw sets with the index's banding, and ``encoded``
+    (``RecordEncoder``; None where not made), for sets boilerplate removal left unchanged;
+    ``word_hashes``, the hashes of ``words`` (``Shingled.word_hashes``)."""
     if not infos:
         return []
     terms = band_terms(_cleaned_keys(raw_sets, cleaned_sets, params, raw_keys))
-    samples = batch_sample_terms(cleaned_sets, params.sample_mod)
-    records = encode_records(
-        infos, words, raw_sets, cleaned_sets, params.shingle_size, codec, word_hashes
-    )
-    return [
-        StoredDocument(
-            info=info,
-            content_hash=content_hash(info, raw),
-            record=record,
-            band_terms=terms[row],
-            sample_terms=samples[row],
+    parts = list(encoded) if encoded is not None else [None] * len(infos)
+    todo = [
+        row
+        for row, (part, raw, cleaned) in enumerate(zip(parts, raw_sets, cleaned_sets, strict=True))
+        if part is None or raw.size != cleaned.size
+    ]
+    if todo:
+        made = encode_parts(
+            [infos[r] for r in todo],
+            [words[r] for r in todo],
+            None if word_hashes is None else [word_hashes[r] for r in todo],
+            [raw_sets[r] for r in todo],
+            [cleaned_sets[r] for r in todo],
+            codec,
+            params.shingle_size,
+            params.sample_mod,
         )
-        for row, (info, raw, record) in enumerate(zip(infos, raw_sets, records, strict=True))
+        for row, part in zip(todo, made, strict=True):
+            parts[row] = part
+    complete = [part for part in parts if part is not None]
+    assert len(complete) == len(infos)
+    return [
+        StoredDocument(info, part.content_hash, part.record, terms[row], part.sample_terms)
+        for row, (info, part) in enumerate(zip(infos, complete, strict=True))
     ]
 
 

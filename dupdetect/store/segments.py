@@ -31,6 +31,8 @@ import numpy as np
 FIRST_LEVEL = 12
 #: Highest level (and handle limit ``2**MAX_LEVEL``): an entry keeps at least one low bit.
 MAX_LEVEL = 31
+#: Segments merge ``2**MERGE_BITS`` at a time (their parent is ``MERGE_BITS`` levels up).
+MERGE_BITS = 1
 #: A merge is done in slices of the term space with about this many target rows each.
 MERGE_SLICE_ROWS = 1 << 12
 #: A term with more entries than this in a merged segment gets a row of its own.
@@ -55,7 +57,7 @@ class Segment:
         return (self.start + 1) << self.level
 
     def parent(self) -> Segment:
-        return Segment(self.level + 1, self.start >> 1)
+        return Segment(self.level + MERGE_BITS, self.start >> MERGE_BITS)
 
     def contains(self, other: Segment) -> bool:
         return self.first <= other.first and other.end <= self.end
@@ -69,7 +71,7 @@ def due_merge(
     range; None when every complete range is one segment."""
     present = sorted(segments)
     for segment in present:
-        if segment.level >= MAX_LEVEL:
+        if segment.level + MERGE_BITS > MAX_LEVEL:
             continue
         parent = segment.parent()
         if parent.end <= next_handle:
