@@ -10,6 +10,8 @@ Tables:
 - ``bands`` and ``samples``: the lookup terms (``base.py``), packed in segments
   (``segments.py``): row ``(level, start, bucket)`` holds the entries of one bucket of one
   segment, 4 bytes an entry instead of a B-tree row each; ``segments`` lists the segments;
+  ``bands_heavy`` and ``samples_heavy`` hold, per merged segment, the terms too common for a
+  bucket row, one row ``(level, start, term)`` of ascending offsets each;
 - ``removed``: handles of removed or replaced documents whose entries are still in a
   segment (lookups leave them out; the next merge of their segment drops them).
 
