@@ -30,13 +30,15 @@ from .pipeline import cluster_of, make_member
 from .store.base import IndexParams, IndexStore, StoredDocument
 from .store.lookup import Match, RecordEncoder, find_matches, open_params, stored_documents
 from .store.records import PLAIN_CODEC, Codec, train_codec
-from .workers import DocumentInfo, Shingled, ShingleItem, shingle_inputs
+from .workers import DocumentInfo, ReadAhead, Shingled, ShingleItem, shingle_inputs
 
 #: Documents read, signed and written per transaction by ``add_documents``.
 ADD_BATCH = 5_000
-#: Chunks each worker reads ahead during an add: enough to keep it busy while the main
-#: process encodes and writes a batch (a scan consumes steadily and needs fewer).
-ADD_CHUNKS_AHEAD = 24
+#: How far the workers read ahead during an add: enough to keep them busy while the main
+#: process writes a batch and merges segments (a scan consumes steadily and needs less).
+#: 96 chunks instead of 24: 100k adds in 34.6-36.5 s instead of 42.3-42.4 s, peak RSS 464 MB
+#: instead of 313 MB; the byte bound keeps a few huge record files from all being queued.
+ADD_READ_AHEAD = ReadAhead(chunks=96, max_bytes=64 << 20)
 #: The index's codec (vocabulary and compression dictionary) is trained on the first batch
 #: added with at least this many documents; records written before use plain zstandard.
 CODEC_MIN_DOCS = 200
@@ -121,7 +123,7 @@ def prepare_batches(
     def current_encoder() -> RecordEncoder | None:
         return encoder
 
-    items = shingle_inputs(paths, config, ADD_CHUNKS_AHEAD, current_encoder)
+    items = shingle_inputs(paths, config, ADD_READ_AHEAD, current_encoder)
     for corpus, firsts in _batches(items, batch_size):
         on_disk = corpus.shingle_sets
         skipped = list(corpus.skipped)

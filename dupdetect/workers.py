@@ -37,6 +37,16 @@ CHUNK_FILES = 64
 CHUNKS_AHEAD = 4
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """How far a pool reads ahead of its consumer: ``chunks`` per worker, and, when
+    ``max_bytes`` is set, no more input bytes (file sizes) queued than that beyond one chunk
+    per worker, so a walk of a few huge record files does not queue them all."""
+
+    chunks: int = CHUNKS_AHEAD
+    max_bytes: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
     """What the pipeline keeps of a document once its text is shingled."""
@@ -114,14 +124,14 @@ def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
 def shingle_inputs(
     paths: Iterable[str | os.PathLike[str]],
     config: ScanConfig,
-    ahead: int = CHUNKS_AHEAD,
+    ahead: ReadAhead = ReadAhead(),
     encoder: EncoderSource | None = None,
 ) -> Iterator[ShingleItem]:
     """Every Shingled, Skipped and Notice under ``paths``, in walk order, using ``config.jobs``.
 
-    ``ahead`` chunks per worker are queued beyond the one being consumed: a consumer that
-    works in bursts (``index add`` encodes and writes a batch at a time) keeps the workers
-    busy meanwhile with more. ``encoder`` gives what to run on each chunk's documents in
+    ``ahead`` says how much is queued beyond the chunk being consumed: a consumer that works
+    in bursts (``index add`` writes and merges a batch at a time) keeps the workers busy
+    meanwhile with more. ``encoder`` gives what to run on each chunk's documents in
     the worker (see ``ChunkEncoder``)."""
     for packed in shingle_chunks(paths, config, ahead, encoder):
         yield from packed.unpack()
@@ -130,7 +140,7 @@ def shingle_inputs(
 def shingle_chunks(
     paths: Iterable[str | os.PathLike[str]],
     config: ScanConfig,
-    ahead: int = CHUNKS_AHEAD,
+    ahead: ReadAhead = ReadAhead(),
     encoder: EncoderSource | None = None,
 ) -> Iterator[PackedChunk]:
     """``shingle_inputs`` a chunk at a time, packed (what ``corpus.build_corpus`` takes in
@@ -257,11 +267,12 @@ def _process_entry(
 def _in_pool(
     walk: Iterator[InputFile | Skipped],
     config: ScanConfig,
-    ahead: int,
+    ahead: ReadAhead,
     encoder: EncoderSource | None,
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
-    pending: deque[Future[PackedChunk]] = deque()
+    pending: deque[tuple[Future[PackedChunk], int]] = deque()  # and the chunk's input bytes
+    queued = 0
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
         try:
             for chunk in _chunks(walk, CHUNK_FILES):
@@ -269,17 +280,36 @@ def _in_pool(
                     # Standard input can only be read here: finish what is queued, then read
                     # this chunk in-process, so the order stays that of the walk.
                     while pending:
-                        yield pending.popleft().result()
+                        yield pending.popleft()[0].result()
                     yield _packed_chunk(chunk, config, encoder and encoder())
                     continue
-                pending.append(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
-                if len(pending) >= config.jobs * ahead:
-                    yield pending.popleft().result()
+                size = _input_bytes(chunk) if ahead.max_bytes is not None else 0
+                task = pool.submit(_packed_chunk, chunk, config, encoder and encoder())
+                pending.append((task, size))
+                queued += size
+                while len(pending) >= config.jobs * ahead.chunks or (
+                    len(pending) > config.jobs and queued > (ahead.max_bytes or 0) > 0
+                ):
+                    task, size = pending.popleft()
+                    queued -= size
+                    yield task.result()
             while pending:
-                yield pending.popleft().result()
+                yield pending.popleft()[0].result()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def _input_bytes(chunk: list[InputFile | Skipped]) -> int:
+    """Bytes of the chunk's files as they are on disk (0 for what cannot be stat'ed)."""
+    total = 0
+    for entry in chunk:
+        if isinstance(entry, InputFile):
+            try:
+                total += os.stat(entry.location).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _chunks(entries: Iterator[InputFile | Skipped], size: int) -> Iterator[list]:

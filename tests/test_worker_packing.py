@@ -1,16 +1,21 @@
 """Band keys and containment samples computed a chunk at a time equal the per-band and
-per-document definitions."""
+per-document definitions; reading ahead never changes what the pool hands back."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from dupdetect import ScanConfig
 from dupdetect.hashing import combine_columns
 from dupdetect.index import band_keys, containment_samples, packed_containment_samples
-from dupdetect.workers import DocumentInfo, Shingled
+from dupdetect.workers import DocumentInfo, ReadAhead, Shingled, shingle_inputs
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @given(
@@ -49,3 +54,20 @@ def test_with_arrays_is_replace():
     assert doc.with_arrays(None) == replace(doc, shingles=None)
     made = doc.with_arrays(doc.shingles, keys, samples)
     assert made == replace(doc, band_keys=keys, samples=samples)
+
+
+@pytest.mark.parametrize("ahead", [ReadAhead(chunks=1, max_bytes=1), ReadAhead(chunks=50)])
+def test_read_ahead_never_changes_what_comes_out(ahead):
+    """However far the pool reads ahead (one chunk, a byte bound always exceeded, many
+    chunks), the items come out complete and in walk order."""
+    config = ScanConfig(jobs=2)
+    paths = [FIXTURES / "articles", FIXTURES / "formats"]
+    expected = [_summary(item) for item in shingle_inputs(paths, config)]
+    assert [_summary(item) for item in shingle_inputs(paths, config, ahead)] == expected
+    assert len(expected) > 40
+
+
+def _summary(item):
+    if isinstance(item, Shingled):
+        return (item.info.id, None if item.shingles is None else item.shingles.tobytes())
+    return repr(item)
