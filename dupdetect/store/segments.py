@@ -187,6 +187,6 @@ def merge_slices(target: Segment, sources: list[Segment]) -> Iterator[tuple[int,
         yield term_slice, slice_bits
 
 
-def member_rows(level: int, wanted: np.ndarray) -> list[int]:
+def buckets_of(level: int, wanted: np.ndarray) -> list[int]:
     """The buckets of a level-``level`` segment that may hold the ``wanted`` terms."""
     return np.unique(np.asarray(wanted, dtype=np.uint32) >> np.uint32(32 - level)).tolist()

@@ -329,7 +329,7 @@ class SQLiteStore:
         """Entries of one segment for the wanted terms; at most ``enough`` of a heavy term."""
         params = (segment.level, segment.start)
         rows = []
-        buckets = seg.member_rows(segment.level, wanted)
+        buckets = seg.buckets_of(segment.level, wanted)
         for start in range(0, len(buckets), _CHUNK):
             chunk = buckets[start : start + _CHUNK]
             rows += self._db.execute(
