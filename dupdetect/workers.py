@@ -180,9 +180,12 @@ class PackedChunk:
         main process), run ``encoder`` on them, then take their arrays off the items and
         concatenate them."""
         docs = [item for item in items if isinstance(item, Shingled) and item.shingles is not None]
-        if encoder is not None and docs:
+        if encoder is not None and docs:  # the word hashes then need not travel
             encoded = dict(zip(map(id, docs), encoder(docs), strict=True))
-            items = [replace(i, encoded=encoded[id(i)]) if id(i) in encoded else i for i in items]
+            items = [
+                replace(i, encoded=encoded[id(i)], word_hashes=None) if id(i) in encoded else i
+                for i in items
+            ]
             docs = [i for i in items if isinstance(i, Shingled) and i.shingles is not None]
         sets: list[np.ndarray] = [doc.shingles for doc in docs]  # type: ignore[misc]
         shingles = _concatenate(sets, np.uint64)
