@@ -37,8 +37,8 @@ ADD_BATCH = 5_000
 #: How far the workers read ahead during an add: enough to keep them busy while the main
 #: process writes a batch and merges segments (a scan consumes steadily and needs less).
 #: 96 chunks instead of 24: 100k adds in 34.6-36.5 s instead of 42.3-42.4 s, peak RSS 464 MB
-#: instead of 313 MB; the byte bound keeps a few huge record files from all being queued.
-ADD_READ_AHEAD = ReadAhead(chunks=96, max_bytes=64 << 20)
+#: instead of 313 MB; the document bound keeps record files of many articles from piling up.
+ADD_READ_AHEAD = ReadAhead(chunks=96, max_documents=20_000)
 #: The index's codec (vocabulary and compression dictionary) is trained on the first batch
 #: added with at least this many documents; records written before use plain zstandard.
 CODEC_MIN_DOCS = 200

@@ -40,11 +40,11 @@ CHUNKS_AHEAD = 4
 @dataclass(frozen=True)
 class ReadAhead:
     """How far a pool reads ahead of its consumer: ``chunks`` per worker, and, when
-    ``max_bytes`` is set, no more input bytes (file sizes) queued than that beyond one chunk
-    per worker, so a walk of a few huge record files does not queue them all."""
+    ``max_documents`` is set, no new chunk while the finished chunks waiting to be consumed
+    hold more documents than that (so record files of many articles each do not pile up)."""
 
     chunks: int = CHUNKS_AHEAD
-    max_bytes: int | None = None
+    max_documents: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,8 +274,7 @@ def _in_pool(
     encoder: EncoderSource | None,
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
-    pending: deque[tuple[Future[PackedChunk], int]] = deque()  # and the chunk's input bytes
-    queued = 0
+    pending: deque[Future[PackedChunk]] = deque()
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
         try:
             for chunk in _chunks(walk, CHUNK_FILES):
@@ -283,36 +282,30 @@ def _in_pool(
                     # Standard input can only be read here: finish what is queued, then read
                     # this chunk in-process, so the order stays that of the walk.
                     while pending:
-                        yield pending.popleft()[0].result()
+                        yield pending.popleft().result()
                     yield _packed_chunk(chunk, config, encoder and encoder())
                     continue
-                size = _input_bytes(chunk) if ahead.max_bytes is not None else 0
-                task = pool.submit(_packed_chunk, chunk, config, encoder and encoder())
-                pending.append((task, size))
-                queued += size
-                while len(pending) >= config.jobs * ahead.chunks or (
-                    len(pending) > config.jobs and queued > (ahead.max_bytes or 0) > 0
+                pending.append(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
+                while len(pending) >= config.jobs * ahead.chunks or _too_many_waiting(
+                    pending, ahead.max_documents
                 ):
-                    task, size = pending.popleft()
-                    queued -= size
-                    yield task.result()
+                    yield pending.popleft().result()
             while pending:
-                yield pending.popleft()[0].result()
+                yield pending.popleft().result()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 
-def _input_bytes(chunk: list[InputFile | Skipped]) -> int:
-    """Bytes of the chunk's files as they are on disk (0 for what cannot be stat'ed)."""
-    total = 0
-    for entry in chunk:
-        if isinstance(entry, InputFile):
-            try:
-                total += os.stat(entry.location).st_size
-            except OSError:
-                pass
-    return total
+def _too_many_waiting(pending: deque[Future[PackedChunk]], limit: int | None) -> bool:
+    """Whether the finished chunks not yet consumed hold more than ``limit`` documents."""
+    if limit is None:
+        return False
+    waiting = 0
+    for task in pending:
+        if task.done() and task.exception() is None:
+            waiting += task.result().shingle_counts.size
+    return waiting > limit
 
 
 def _chunks(entries: Iterator[InputFile | Skipped], size: int) -> Iterator[list]:

@@ -19,7 +19,11 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @given(
-    arrays(np.uint32, st.tuples(st.integers(0, 6), st.integers(1, 40)), elements=st.integers(0, 2**32 - 1)),
+    arrays(
+        np.uint32,
+        st.tuples(st.integers(0, 6), st.integers(1, 40)),
+        elements=st.integers(0, 2**32 - 1),
+    ),
     st.integers(1, 12),
 )
 def test_band_keys_are_each_bands_combined_columns(signatures, rows):
@@ -56,9 +60,11 @@ def test_with_arrays_is_replace():
     assert made == replace(doc, band_keys=keys, samples=samples)
 
 
-@pytest.mark.parametrize("ahead", [ReadAhead(chunks=1, max_bytes=1), ReadAhead(chunks=50)])
+@pytest.mark.parametrize(
+    "ahead", [ReadAhead(chunks=1), ReadAhead(chunks=50, max_documents=1), ReadAhead(chunks=50)]
+)
 def test_read_ahead_never_changes_what_comes_out(ahead):
-    """However far the pool reads ahead (one chunk, a byte bound always exceeded, many
+    """However far the pool reads ahead (one chunk, a document bound always exceeded, many
     chunks), the items come out complete and in walk order."""
     config = ScanConfig(jobs=2)
     paths = [FIXTURES / "articles", FIXTURES / "formats"]
