@@ -143,13 +143,13 @@ def stored_documents(
     ``word_hashes``, the hashes of ``words`` (``Shingled.word_hashes``)."""
     if not infos:
         return []
-    terms = band_terms(_cleaned_keys(raw_sets, cleaned_sets, params, raw_keys))
-    parts = list(encoded) if encoded is not None else [None] * len(infos)
-    todo = [
-        row
-        for row, (part, raw, cleaned) in enumerate(zip(parts, raw_sets, cleaned_sets, strict=True))
-        if part is None or raw.size != cleaned.size
+    # Boilerplate removal only ever drops shingles: an unchanged size is an unchanged set.
+    changed = [
+        raw.size != cleaned.size for raw, cleaned in zip(raw_sets, cleaned_sets, strict=True)
     ]
+    terms = band_terms(_cleaned_keys(cleaned_sets, changed, params, raw_keys))
+    parts = list(encoded) if encoded is not None else [None] * len(infos)
+    todo = [row for row, part in enumerate(parts) if part is None or changed[row]]
     if todo:
         made = encode_parts(
             [infos[r] for r in todo],
@@ -163,28 +163,26 @@ def stored_documents(
         )
         for row, part in zip(todo, made, strict=True):
             parts[row] = part
-    complete = [part for part in parts if part is not None]
-    assert len(complete) == len(infos)
+    assert all(part is not None for part in parts)  # every missing part was made above
     return [
-        StoredDocument(info, part.content_hash, part.record, terms[row], part.sample_terms)
-        for row, (info, part) in enumerate(zip(infos, complete, strict=True))
+        StoredDocument(info, part.content_hash, part.record, terms[row], part.sample_terms)  # type: ignore[union-attr]
+        for row, (info, part) in enumerate(zip(infos, parts, strict=True))
     ]
 
 
 def _cleaned_keys(
-    raw_sets: Sequence[np.ndarray],
     cleaned_sets: Sequence[np.ndarray],
+    changed: list[bool],
     params: IndexParams,
     raw_keys: np.ndarray | None,
 ) -> np.ndarray:
-    """Band keys of the cleaned sets: ``raw_keys`` where the set is unchanged (boilerplate
-    removal only ever drops shingles, so an unchanged size is an unchanged set)."""
+    """Band keys of the cleaned sets: ``raw_keys`` where the set is unchanged, signed here
+    where it changed (or for all, without ``raw_keys``)."""
     if raw_keys is None:
         stale = list(range(len(cleaned_sets)))
         keys = np.empty((len(cleaned_sets), params.bands), dtype=np.uint64)
     else:
-        pairs = zip(raw_sets, cleaned_sets, strict=True)
-        stale = [row for row, (raw, cleaned) in enumerate(pairs) if raw.size != cleaned.size]
+        stale = [row for row, differs in enumerate(changed) if differs]
         keys = raw_keys.copy()
     if stale:
         signatures = _signer(params.num_perm, params.seed).sign([cleaned_sets[r] for r in stale])
