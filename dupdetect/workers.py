@@ -104,6 +104,8 @@ ShingleItem = Shingled | Skipped | Notice
 ChunkEncoder = Callable[[list[Shingled]], list[object]]
 #: Called as each chunk is handed to a worker: the encoder to run on it, or None.
 EncoderSource = Callable[[], ChunkEncoder | None]
+#: How far to read ahead: fixed, or asked again before each chunk is handed out.
+ReadAheadSource = ReadAhead | Callable[[], ReadAhead]
 
 
 def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
@@ -124,15 +126,16 @@ def shingle_document(doc: Document, config: ScanConfig) -> Shingled:
 def shingle_inputs(
     paths: Iterable[str | os.PathLike[str]],
     config: ScanConfig,
-    ahead: ReadAhead = ReadAhead(),
+    ahead: ReadAheadSource = ReadAhead(),
     encoder: EncoderSource | None = None,
 ) -> Iterator[ShingleItem]:
     """Every Shingled, Skipped and Notice under ``paths``, in walk order, using ``config.jobs``.
 
     ``ahead`` says how much is queued beyond the chunk being consumed: a consumer that works
     in bursts (``index add`` writes and merges a batch at a time) keeps the workers busy
-    meanwhile with more. ``encoder`` gives what to run on each chunk's documents in
-    the worker (see ``ChunkEncoder``)."""
+    meanwhile with more (a callable ``ahead`` is asked again before each chunk is handed
+    out). ``encoder`` gives what to run on each chunk's documents in the worker (see
+    ``ChunkEncoder``)."""
     for packed in shingle_chunks(paths, config, ahead, encoder):
         yield from packed.unpack()
 
@@ -140,7 +143,7 @@ def shingle_inputs(
 def shingle_chunks(
     paths: Iterable[str | os.PathLike[str]],
     config: ScanConfig,
-    ahead: ReadAhead = ReadAhead(),
+    ahead: ReadAheadSource = ReadAhead(),
     encoder: EncoderSource | None = None,
 ) -> Iterator[PackedChunk]:
     """``shingle_inputs`` a chunk at a time, packed (what ``corpus.build_corpus`` takes in
@@ -270,7 +273,7 @@ def _process_entry(
 def _in_pool(
     walk: Iterator[InputFile | Skipped],
     config: ScanConfig,
-    ahead: ReadAhead,
+    ahead: ReadAheadSource,
     encoder: EncoderSource | None,
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
@@ -286,8 +289,9 @@ def _in_pool(
                     yield _packed_chunk(chunk, config, encoder and encoder())
                     continue
                 pending.append(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
-                while len(pending) >= config.jobs * ahead.chunks or _too_many_waiting(
-                    pending, ahead.max_documents
+                limits = ahead() if callable(ahead) else ahead
+                while len(pending) >= config.jobs * limits.chunks or _too_many_waiting(
+                    pending, limits.max_documents
                 ):
                     yield pending.popleft().result()
             while pending:

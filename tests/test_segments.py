@@ -75,3 +75,16 @@ def test_merging_keeps_few_disjoint_segments_covering_every_handle(batches, firs
     assert all(a.end == b.first for a, b in zip(ordered, ordered[1:], strict=False))
     complete = [s for s in present if s.end <= next_handle]
     assert len(complete) <= (next_handle >> first_level).bit_count() + 1
+
+
+def test_a_carry_is_written_straight_to_the_highest_complete_range():
+    """Handle 16,384 completes a level-13 and a level-14 range at once: the segments inside
+    merge into the level-14 one directly, no level-13 segment is written on the way."""
+    present = [Segment(13, 0), Segment(12, 2), Segment(12, 3)]
+    assert due_merge(present, next_handle=3 << 12) is None
+    assert due_merge(present, next_handle=1 << 14) == (Segment(14, 0), sorted(present))
+    below_top = [Segment(14, 0), Segment(12, 4), Segment(12, 5)]
+    assert due_merge(below_top, next_handle=6 << 12) == (
+        Segment(13, 2),
+        [Segment(12, 4), Segment(12, 5)],
+    )

@@ -60,12 +60,21 @@ def test_with_arrays_is_replace():
     assert made == replace(doc, band_keys=keys, samples=samples)
 
 
+def _growing():
+    """A read-ahead asked before each chunk: one chunk at first, then fifty."""
+    asked = iter(range(1_000_000))
+    return lambda: ReadAhead(chunks=1 if next(asked) < 3 else 50)
+
+
 @pytest.mark.parametrize(
-    "ahead", [ReadAhead(chunks=1), ReadAhead(chunks=50, max_documents=1), ReadAhead(chunks=50)]
+    "ahead",
+    [ReadAhead(chunks=1), ReadAhead(chunks=50, max_documents=1), ReadAhead(chunks=50), "growing"],
 )
 def test_read_ahead_never_changes_what_comes_out(ahead):
     """However far the pool reads ahead (one chunk, a document bound always exceeded, many
-    chunks), the items come out complete and in walk order."""
+    chunks, a bound that changes on the way), the items come out complete and in walk
+    order."""
+    ahead = _growing() if ahead == "growing" else ahead
     config = ScanConfig(jobs=2)
     paths = [FIXTURES / "articles", FIXTURES / "formats"]
     expected = [_summary(item) for item in shingle_inputs(paths, config)]

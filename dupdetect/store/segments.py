@@ -15,9 +15,11 @@ a heavy term it reads only as many entries as can change its answer.
 
 New documents go into level-``FIRST_LEVEL`` segments. Once every handle of a level ``k + 1``
 range has been given out, the segments inside it merge into one (two level-``k`` buddies:
-the binary counter of Bentley and Saxe's logarithmic method), so an index of ``n`` documents
+the binary counter of Bentley and Saxe's logarithmic method; when a write completes ranges of
+several levels at once, the highest one is written directly), so an index of ``n`` documents
 has at most ``log2(n / 2**FIRST_LEVEL)`` complete segments plus one filling up, and each entry
-is rewritten once per level. Everything here is pure numpy; the SQL is ``sqlite.py``'s.
+is rewritten at most once per level (about every other level on average). Everything here
+is pure numpy; the SQL is ``sqlite.py``'s.
 """
 
 from __future__ import annotations
@@ -66,16 +68,25 @@ class Segment:
 def due_merge(
     segments: Iterable[Segment], next_handle: int
 ) -> tuple[Segment, list[Segment]] | None:
-    """The next merge to do, lowest level first: a segment whose parent range is complete
-    (every handle in it given out, i.e. below ``next_handle``) and the segments inside that
-    range; None when every complete range is one segment."""
+    """The next merge to do: the lowest segment whose parent range is complete (every handle
+    in it given out, i.e. below ``next_handle``), merged straight into its highest complete
+    ancestor with every segment inside that range; None when every complete range is one
+    segment.
+
+    Going straight to the highest complete ancestor is the logarithmic method's carry: when
+    one batch completes ranges of several levels at once (handle 16,384 completes a level-13
+    and a level-14 range), the level-13 segment is never written only to be read back.
+    """
     present = sorted(segments)
     for segment in present:
         if segment.level + MERGE_BITS > MAX_LEVEL:
             continue
-        parent = segment.parent()
-        if parent.end <= next_handle:
-            return parent, [s for s in present if parent.contains(s)]
+        target = segment.parent()
+        if target.end > next_handle:
+            continue
+        while target.level + MERGE_BITS <= MAX_LEVEL and target.parent().end <= next_handle:
+            target = target.parent()
+        return target, [s for s in present if target.contains(s)]
     return None
 
 
