@@ -17,6 +17,7 @@ To cluster new documents together with what the index holds, use
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -119,10 +120,23 @@ def prepare_batches(
     """
     config = replace(config or ScanConfig(), keep_words=True)
     params = open_params(store, config, create=True)
+    with tempfile.TemporaryDirectory(prefix="dupdetect-codec-") as scratch:
+        yield from _prepared(paths, store, config, params, batch_size, scratch)
+
+
+def _prepared(
+    paths: Paths,
+    store: IndexStore,
+    config: ScanConfig,
+    params: IndexParams,
+    batch_size: int,
+    scratch: str,
+) -> Iterator[PreparedBatch]:
+    """``prepare_batches``' work; the workers read the codec from a file in ``scratch``."""
     codec = store.read_codec()
     banding = lsh_params(config.effective_lsh_threshold, config.num_perm)  # the workers'
     seen: dict[str, str] = {}
-    encoder = _encoder(codec, params)  # once the index has a codec, workers encode records
+    encoder = _encoder(codec, params, scratch)  # once the index has a codec, workers encode
 
     def current_encoder() -> RecordEncoder | None:
         return encoder
@@ -141,7 +155,7 @@ def prepare_batches(
         texts = [doc.words for doc in made]
         if codec is None:
             codec = _train(store, corpus.infos, texts, params.shingle_size)
-            encoder = _encoder(codec, params)
+            encoder = _encoder(codec, params, scratch)
         cleaned = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
         docs = stored_documents(
             corpus.infos,
@@ -255,11 +269,11 @@ def _match_id(match: Match) -> str:
     return match.document.info.id
 
 
-def _encoder(codec: Codec | None, params: IndexParams) -> RecordEncoder | None:
+def _encoder(codec: Codec | None, params: IndexParams, scratch: str) -> RecordEncoder | None:
     """What the workers run to encode records, once the index has a trained codec."""
     if codec is None:
         return None
-    return RecordEncoder(codec.to_bytes(), params.shingle_size, params.sample_mod)
+    return RecordEncoder.for_index(codec, scratch, params.shingle_size, params.sample_mod)
 
 
 def _train(

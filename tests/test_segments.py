@@ -88,3 +88,10 @@ def test_a_carry_is_written_straight_to_the_highest_complete_range():
         Segment(13, 2),
         [Segment(12, 4), Segment(12, 5)],
     )
+
+
+@given(st.lists(st.integers(0, (1 << 40) - 1), max_size=300), st.sampled_from([8, 16, 17, 32, 41]))
+def test_row_order_is_a_stable_argsort(values, bits):
+    """The radix shortcut orders keys of every width exactly as a stable argsort does."""
+    keys = np.array(values, dtype=np.int64) & ((1 << bits) - 1)
+    assert np.array_equal(segments._stable_order(keys), np.argsort(keys, kind="stable"))

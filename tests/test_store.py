@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -744,11 +745,26 @@ def test_records_encoded_by_the_workers_are_the_main_process_ones(tmp_path, monk
     # The 12 pages boilerplate removal changed are encoded again here; with jobs=1 the
     # workers' encoding (all 32 documents) runs in this process too.
     assert sum(encoded) == (32 + 12 if jobs == 1 else 12)
-    monkeypatch.setattr(incremental, "_encoder", lambda codec, params: None)
+    monkeypatch.setattr(incremental, "_encoder", lambda codec, params, scratch: None)
     by_main = prepared()
     assert len(by_workers) == len(by_main) == 32
     for a, b in zip(by_workers, by_main, strict=True):
         assert (a.info, a.content_hash, a.record) == (b.info, b.content_hash, b.record)
         assert np.array_equal(a.band_terms, b.band_terms)
         assert np.array_equal(a.sample_terms, b.sample_terms)
+    store.close()
+
+
+def test_the_workers_codec_file_is_gone_after_an_add(tmp_path, monkeypatch):
+    """The codec the workers read lives in a temporary directory only while an add runs."""
+    monkeypatch.setattr(incremental, "CODEC_MIN_DOCS", 10)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    store = open_store(str(tmp_path / "index.sqlite"))
+    for seed in (90, 91):  # the second add has a codec from the start
+        feed = _write_jsonl(tmp_path / f"feed-{seed}.jsonl", 30, seed=seed, prefix=f"s{seed}")
+        add_documents([feed], store, ScanConfig(jobs=2))
+    assert store.count() == 60 and store.read_codec() is not None
+    assert list(scratch.iterdir()) == []
     store.close()

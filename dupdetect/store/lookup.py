@@ -12,9 +12,11 @@ new document's with the scan's match rule, so reported scores are never estimate
 from __future__ import annotations
 
 import functools
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -97,13 +99,25 @@ def encode_parts(
 
 @dataclass(frozen=True)
 class RecordEncoder:
-    """``encode_parts`` run in the scan's workers (a ``workers.ChunkEncoder``) for one index:
-    its stored codec and parameters travel with each chunk (~70 KB). What it makes of a
-    document holds unless boilerplate removal later changes its set."""
+    """``encode_parts`` run in the scan's workers (a ``workers.ChunkEncoder``) for one index.
+    Only the path of a file holding the index's codec travels with each chunk; each worker
+    reads the file once (the codec is the vocabulary, up to 512 KB, and the dictionary, which
+    shipped with every chunk cost the main process a pickle and a pipe write each time). What
+    it makes of a document holds unless boilerplate removal later changes its set."""
 
-    codec: bytes
+    codec_file: str
     shingle_size: int
     sample_mod: int
+
+    @classmethod
+    def for_index(
+        cls, codec: Codec, directory: str | os.PathLike[str], shingle_size: int, sample_mod: int
+    ) -> RecordEncoder:
+        """An encoder for ``codec``, written to a file in ``directory`` (which must outlive
+        the workers' use of it)."""
+        path = Path(directory) / "codec.bin"
+        path.write_bytes(codec.to_bytes())
+        return cls(str(path), shingle_size, sample_mod)
 
     def __call__(self, docs: list[Shingled]) -> list[object]:
         sets: list[np.ndarray] = [doc.shingles for doc in docs]  # type: ignore[misc]
@@ -113,15 +127,21 @@ class RecordEncoder:
             [doc.word_hashes for doc in docs],
             sets,
             sets,
-            _codec_of(self.codec),
+            _codec_in(self.codec_file),
             self.shingle_size,
             self.sample_mod,
         )
 
 
+def _codec_in(path: str) -> Codec:
+    """The codec in a file, read once per process (and again if the file is another one)."""
+    stat = os.stat(path)
+    return _read_codec(path, stat.st_ino, stat.st_mtime_ns)
+
+
 @functools.lru_cache(maxsize=2)
-def _codec_of(data: bytes) -> Codec:
-    return Codec.from_bytes(data)
+def _read_codec(path: str, inode: int, mtime_ns: int) -> Codec:
+    return Codec.from_bytes(Path(path).read_bytes(), path)
 
 
 def stored_documents(
