@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -31,7 +32,15 @@ from .pipeline import cluster_of, make_member
 from .store.base import IndexParams, IndexStore, StoredDocument
 from .store.lookup import Match, RecordEncoder, find_matches, open_params, stored_documents
 from .store.records import PLAIN_CODEC, Codec, train_codec
-from .workers import DocumentInfo, ReadAhead, Shingled, ShingleItem, shingle_inputs
+from .workers import (
+    DocumentInfo,
+    PackedChunk,
+    ReadAhead,
+    Shingled,
+    ShingleItem,
+    shingle_chunks,
+    shingle_inputs,
+)
 
 #: Documents read, signed and written per transaction by ``add_documents``.
 ADD_BATCH = 5_000
@@ -144,8 +153,8 @@ def _prepared(
     def read_ahead() -> ReadAhead:
         return UNTRAINED_READ_AHEAD if encoder is None else ADD_READ_AHEAD
 
-    items = shingle_inputs(paths, config, read_ahead, current_encoder)
-    for corpus, firsts in _batches(items, batch_size):
+    chunks = shingle_chunks(paths, config, read_ahead, current_encoder)
+    for corpus, firsts in _batches(chunks, batch_size):
         on_disk = corpus.shingle_sets
         skipped = list(corpus.skipped)
         _drop_seen(corpus, seen, skipped)
@@ -287,34 +296,58 @@ def _train(
 
 
 def _batches(
-    items: Iterator[ShingleItem], size: int
+    chunks: Iterator[PackedChunk], size: int
 ) -> Iterator[tuple[Corpus, dict[str, Shingled]]]:
     """Corpora of at most ``size`` documents (plus the skipped items met on the way), each
     with its documents as the workers made them (words, hashes, records; by id, first of
-    each id, as ``build_corpus``)."""
-    items = iter(items)
+    each id, as ``build_corpus``). A chunk that fits the batch is taken whole (its arrays in
+    bulk); one that does not is split into its items."""
+    chunks = iter(chunks)
+    split: deque[ShingleItem] = deque()  # items of a chunk split between batches
     while True:
         firsts: dict[str, Shingled] = {}
-        corpus = build_corpus(_take_documents(items, size, firsts), _silent, in_memory=True)
+        taken = _take_documents(chunks, split, size, firsts)
+        corpus = build_corpus(taken, _silent, in_memory=True)
         if not (corpus.infos or corpus.skipped or corpus.notices):
             return
         yield corpus, firsts
 
 
 def _take_documents(
-    items: Iterator[ShingleItem], size: int, firsts: dict[str, Shingled]
-) -> Iterator[ShingleItem]:
-    """Items up to and including the ``size``-th document; the first document of each id
-    that has words goes to ``firsts``."""
+    chunks: Iterator[PackedChunk],
+    split: deque[ShingleItem],
+    size: int,
+    firsts: dict[str, Shingled],
+) -> Iterator[ShingleItem | PackedChunk]:
+    """Items and whole chunks up to and including the ``size``-th document: first what is
+    left in ``split``, then chunks (the one that would overflow the batch goes to
+    ``split``); the first document of each id that has words goes to ``firsts``."""
     documents = 0
-    for item in items:
-        if isinstance(item, Shingled) and item.shingles is not None:
-            firsts.setdefault(item.info.id, item)
-        yield item
-        if not isinstance(item, Skipped | Notice):
-            documents += 1
-            if documents >= size:
-                return
+    while True:
+        while split:
+            item = split.popleft()
+            if isinstance(item, Shingled) and item.shingles is not None:
+                firsts.setdefault(item.info.id, item)
+            yield item
+            if isinstance(item, Shingled):
+                documents += 1
+                if documents >= size:
+                    return
+        packed = next(chunks, None)
+        if packed is None:
+            return
+        count = packed.shingle_counts.size  # one per document, with words or not
+        if documents + count > size:
+            split.extend(packed.unpack())
+            continue
+        has_words = iter(packed.shingle_counts >= 0)
+        for item in packed.items:
+            if isinstance(item, Shingled) and next(has_words):
+                firsts.setdefault(item.info.id, item)
+        yield packed
+        documents += count
+        if documents >= size:
+            return
 
 
 def _drop_seen(corpus: Corpus, seen: dict[str, str], skipped: list[Skipped]) -> None:

@@ -399,7 +399,7 @@ def test_cli_errors_are_one_line_exit_2(invoke, tmp_path):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dupdetect import incremental  # noqa: E402
+from dupdetect import incremental, workers  # noqa: E402
 from dupdetect.boilerplate import remove_boilerplate  # noqa: E402
 from dupdetect.corpus import build_corpus  # noqa: E402
 from dupdetect.normalize import word_bytes  # noqa: E402
@@ -410,7 +410,7 @@ from dupdetect.store import records as store_records  # noqa: E402
 from dupdetect.store import segments  # noqa: E402
 from dupdetect.store.base import IndexParams  # noqa: E402
 from dupdetect.verify import score  # noqa: E402
-from dupdetect.workers import DocumentInfo, shingle_inputs  # noqa: E402
+from dupdetect.workers import DocumentInfo, shingle_chunks, shingle_inputs  # noqa: E402
 
 _WORDS = st.sampled_from(["the", "wire", "said", "über", "москва", "東", "a1", "x", "news", "x"])
 
@@ -768,3 +768,27 @@ def test_the_workers_codec_file_is_gone_after_an_add(tmp_path, monkeypatch):
     assert store.count() == 60 and store.read_codec() is not None
     assert list(scratch.iterdir()) == []
     store.close()
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 100_000])
+def test_add_batches_take_every_document_once_whole_chunks_or_split(size, monkeypatch):
+    """Batches hold at most ``size`` documents (sorted by id within a batch, batches in walk
+    order), each once, with their sets as the workers made them, whether chunks are taken
+    whole or split between batches."""
+    monkeypatch.setattr(workers, "CHUNK_FILES", 5)  # 10 chunks, some of many documents
+    config = ScanConfig(jobs=2, keep_words=True)
+    paths = [ROOT / "fixtures" / "articles", ROOT / "fixtures" / "formats"]
+    expected = [
+        (item.info.id, item.shingles.tobytes())
+        for item in shingle_inputs(paths, config)
+        if getattr(item, "shingles", None) is not None
+    ]
+    got = []
+    for corpus, firsts in incremental._batches(shingle_chunks(paths, config), size):
+        assert len(corpus.infos) <= size
+        assert set(firsts) == {info.id for info in corpus.infos}
+        assert all(firsts[info.id].words for info in corpus.infos)
+        batch = [(i.id, corpus.shingle_sets[r].tobytes()) for r, i in enumerate(corpus.infos)]
+        assert batch == sorted(expected[len(got) : len(got) + len(batch)])
+        got += batch
+    assert len(got) == len(expected) > 50
