@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install scan test lint bench bench-index bench-signing bench-formats corpus golden clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py dupdetect/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

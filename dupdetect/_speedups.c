@@ -330,6 +330,36 @@ static PyObject *find_any(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(found);
 }
 
+/* varints(values: buffer of uint64) -> bytes: LEB128 of each value (7 bits a byte, low
+ * first, high bit set on all but a value's last byte), as records.encode_varints_numpy. */
+static PyObject *varints(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "y*", &view)) return NULL;
+    const uint64_t *values = (const uint64_t *)view.buf;
+    Py_ssize_t count = view.len / (Py_ssize_t)sizeof(uint64_t), size = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t v = values[i];
+        do {
+            size++;
+            v >>= 7;
+        } while (v);
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out != NULL) {
+        uint8_t *at = (uint8_t *)PyBytes_AS_STRING(out);
+        for (Py_ssize_t i = 0; i < count; i++) {
+            uint64_t v = values[i];
+            while (v >= 0x80) {
+                *at++ = (uint8_t)(v & 0x7F) | 0x80;
+                v >>= 7;
+            }
+            *at++ = (uint8_t)v;
+        }
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"hash_words", hash_words, METH_VARARGS,
      "hash_words(data) -> bytes: one uint64 hash per zero-separated word of data."},
@@ -339,6 +369,8 @@ static PyMethodDef methods[] = {
      "minhash(shingles, a, b) -> bytes: uint32 MinHash signature (affine32 permutations)."},
     {"overlap", overlap, METH_VARARGS,
      "overlap(a, b) -> int: number of values two sorted unique uint64 arrays share."},
+    {"varints", varints, METH_VARARGS,
+     "varints(values) -> bytes: LEB128 of each uint64 value (records.encode_varints)."},
     {"find_any", find_any, METH_VARARGS,
      "find_any(haystack, needles, start) -> int: first position >= start of any needle, or -1."},
     {NULL, NULL, 0, NULL},
@@ -346,8 +378,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_speedups",
-    "C versions of the scan's hashing, shingling and signing loops (see shingle.py, sign.py)\n"
-    "and of wire.py's footer hint search.",
+    "C versions of the scan's hashing, shingling and signing loops (see shingle.py, sign.py),\n"
+    "of wire.py's footer hint search and of the index records' varints (store/records.py).",
     -1, methods,
 };
 

@@ -40,8 +40,9 @@ CHUNKS_AHEAD = 4
 @dataclass(frozen=True)
 class ReadAhead:
     """How far a pool reads ahead of its consumer: ``chunks`` per worker, and, when
-    ``max_documents`` is set, no new chunk while the finished chunks waiting to be consumed
-    hold more documents than that (so record files of many articles each do not pile up)."""
+    ``max_documents`` is set, no new chunk while the finished chunks at the front of the
+    queue hold more documents than that (so record files of many articles each do not pile
+    up)."""
 
     chunks: int = CHUNKS_AHEAD
     max_documents: int | None = None
@@ -277,7 +278,7 @@ def _in_pool(
     encoder: EncoderSource | None,
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
-    pending: deque[Future[PackedChunk]] = deque()
+    pending = _Pending()
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
         try:
             for chunk in _chunks(walk, CHUNK_FILES):
@@ -285,31 +286,57 @@ def _in_pool(
                     # Standard input can only be read here: finish what is queued, then read
                     # this chunk in-process, so the order stays that of the walk.
                     while pending:
-                        yield pending.popleft().result()
+                        yield pending.pop()
                     yield _packed_chunk(chunk, config, encoder and encoder())
                     continue
-                pending.append(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
+                pending.push(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
                 limits = ahead() if callable(ahead) else ahead
-                while len(pending) >= config.jobs * limits.chunks or _too_many_waiting(
-                    pending, limits.max_documents
+                while len(pending) >= config.jobs * limits.chunks or (
+                    limits.max_documents is not None
+                    and pending.finished_documents() > limits.max_documents
                 ):
-                    yield pending.popleft().result()
+                    yield pending.pop()
             while pending:
-                yield pending.popleft().result()
+                yield pending.pop()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 
-def _too_many_waiting(pending: deque[Future[PackedChunk]], limit: int | None) -> bool:
-    """Whether the finished chunks not yet consumed hold more than ``limit`` documents."""
-    if limit is None:
-        return False
-    waiting = 0
-    for task in pending:
-        if task.done() and task.exception() is None:
-            waiting += task.result().shingle_counts.size
-    return waiting > limit
+class _Pending:
+    """Chunks handed to the pool, oldest first, and the documents the finished ones at the
+    front hold (counted once per chunk as it is seen finished, not again per check)."""
+
+    def __init__(self) -> None:
+        self._tasks: deque[Future[PackedChunk]] = deque()
+        self._counted = 0  # finished tasks at the front whose documents are in _documents
+        self._documents = 0
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def push(self, task: Future[PackedChunk]) -> None:
+        self._tasks.append(task)
+
+    def pop(self) -> PackedChunk:
+        """The oldest chunk (waiting for it; its worker's exception is raised here)."""
+        task = self._tasks.popleft()
+        if self._counted:
+            self._counted -= 1
+            self._documents -= _documents_in(task)
+        return task.result()
+
+    def finished_documents(self) -> int:
+        """Documents in the finished chunks at the front of the queue."""
+        while self._counted < len(self._tasks) and self._tasks[self._counted].done():
+            self._documents += _documents_in(self._tasks[self._counted])
+            self._counted += 1
+        return self._documents
+
+
+def _documents_in(task: Future[PackedChunk]) -> int:
+    """Documents of a finished chunk (0 when its worker failed)."""
+    return 0 if task.exception() is not None else task.result().shingle_counts.size
 
 
 def _chunks(entries: Iterator[InputFile | Skipped], size: int) -> Iterator[list]:

@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from dupdetect import shingle
 from dupdetect.sign import Signer
+from dupdetect.store import records
 from dupdetect.verify import overlap_numpy
 
 speedups = pytest.importorskip("dupdetect._speedups") if not os.environ.get(
@@ -96,3 +97,9 @@ def test_long_words_hash_like_numpy():
     data = np.frombuffer(b"a" * 63 + b"\x00" + b"bc" * 40 + b"\x00\x00" + b"d" * 300, np.uint8)
     fast = np.frombuffer(speedups.hash_words(data), dtype=np.uint64)
     assert np.array_equal(fast, shingle.hash_word_bytes_numpy(data))
+
+
+@given(arrays(np.uint64, st.integers(0, 300), elements=st.integers(0, 2**64 - 1)))
+def test_varints_match_numpy(values):
+    assert speedups.varints(values) == records.encode_varints_numpy(values)
+    assert np.array_equal(records.decode_varints(speedups.varints(values)), values)

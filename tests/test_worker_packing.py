@@ -1,8 +1,10 @@
 """Band keys and containment samples computed a chunk at a time equal the per-band and
 per-document definitions; reading ahead never changes what the pool hands back."""
 
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dupdetect import ScanConfig
+from dupdetect import ScanConfig, workers
 from dupdetect.hashing import combine_columns
 from dupdetect.index import band_keys, containment_samples, packed_containment_samples
 from dupdetect.workers import DocumentInfo, ReadAhead, Shingled, shingle_inputs
@@ -86,3 +88,25 @@ def _summary(item):
     if isinstance(item, Shingled):
         return (item.info.id, None if item.shingles is None else item.shingles.tobytes())
     return repr(item)
+
+
+def test_pending_counts_the_finished_documents_at_the_front_once():
+    """What the read-ahead bound sees: documents of the finished chunks at the front of the
+    queue, less each chunk as it is consumed; a failed chunk counts none and raises on pop."""
+    tasks = [Future() for _ in range(4)]
+    pending = workers._Pending()
+    for task in tasks:
+        pending.push(task)
+    assert pending.finished_documents() == 0
+    tasks[1].set_result(SimpleNamespace(shingle_counts=np.zeros(7)))
+    assert pending.finished_documents() == 0  # the front one is not finished yet
+    tasks[0].set_result(SimpleNamespace(shingle_counts=np.zeros(3)))
+    tasks[2].set_exception(RuntimeError("worker failed"))
+    assert pending.finished_documents() == 10
+    assert pending.pop().shingle_counts.size == 3
+    assert pending.finished_documents() == 7
+    assert pending.pop().shingle_counts.size == 7 and len(pending) == 2
+    with pytest.raises(RuntimeError, match="worker failed"):
+        pending.pop()
+    tasks[3].set_result(SimpleNamespace(shingle_counts=np.zeros(5)))
+    assert pending.finished_documents() == 5

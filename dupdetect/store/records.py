@@ -30,6 +30,11 @@ from ..shingle import hash_word_bytes, shingle_hashes, window_hashes
 from ..workers import DocumentInfo
 from .base import METADATA_FIELDS, IndexedDocument
 
+try:  # the C varint loop (setup.py); encode_varints_numpy is the reference and the fallback
+    from .. import _speedups
+except ImportError:  # pragma: no cover - only without a compiler at install time
+    _speedups = None
+
 # -- varints ----------------------------------------------------------------------------------
 
 
@@ -39,6 +44,14 @@ def encode_varints(values: np.ndarray) -> bytes:
     >>> encode_varints(np.array([0, 1, 127, 128, 300])).hex()
     '00017f8001ac02'
     """
+    v = np.ascontiguousarray(values, dtype=np.uint64)
+    if _speedups is not None:
+        return _speedups.varints(v)
+    return encode_varints_numpy(v)
+
+
+def encode_varints_numpy(values: np.ndarray) -> bytes:
+    """``encode_varints`` in numpy: the reference of the C loop, and its fallback."""
     v = np.ascontiguousarray(values, dtype=np.uint64)
     sizes = _varint_sizes(v)
     at = np.cumsum(sizes) - sizes
