@@ -330,6 +330,118 @@ static PyObject *find_any(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(found);
 }
 
+/* vocabulary_codes(hashes, table, mask, vocabulary, sorted, order) -> bytes of uint64: each
+ * word hash's vocabulary rank + 1, or 0 outside the vocabulary, as records.Codec.codes_numpy.
+ * table (int32, 2**bits slots, mask = 2**bits - 1) holds rank + 1 of the one vocabulary word
+ * whose hash has those low bits, 0 for none, -1 for a slot several words share; those are
+ * found by binary search in sorted (the vocabulary sorted, uint64) and mapped back to ranks
+ * through order (int64). */
+static PyObject *vocabulary_codes(PyObject *self, PyObject *args) {
+    Py_buffer hashes_view, table_view, vocabulary_view, sorted_view, order_view;
+    unsigned long long mask;
+    if (!PyArg_ParseTuple(args, "y*y*Ky*y*y*", &hashes_view, &table_view, &mask,
+                          &vocabulary_view, &sorted_view, &order_view))
+        return NULL;
+    const uint64_t *hashes = (const uint64_t *)hashes_view.buf;
+    const int32_t *table = (const int32_t *)table_view.buf;
+    const uint64_t *vocabulary = (const uint64_t *)vocabulary_view.buf;
+    const uint64_t *sorted = (const uint64_t *)sorted_view.buf;
+    const int64_t *order = (const int64_t *)order_view.buf;
+    Py_ssize_t count = hashes_view.len / 8, slots = table_view.len / 4;
+    Py_ssize_t words = vocabulary_view.len / 8;
+    PyObject *out = NULL;
+    if ((Py_ssize_t)mask >= slots || sorted_view.len / 8 != words || order_view.len / 8 != words) {
+        PyErr_SetString(PyExc_ValueError, "vocabulary_codes: inconsistent table or vocabulary");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, count * 8);
+    if (out == NULL) goto done;
+    uint64_t *codes = (uint64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t h = hashes[i];
+        int32_t slot = table[h & mask];
+        uint64_t code = 0;
+        if (slot > 0 && slot <= words) {
+            if (vocabulary[slot - 1] == h) code = (uint64_t)slot;
+        } else if (slot < 0) {
+            Py_ssize_t low = 0, high = words;
+            while (low < high) {
+                Py_ssize_t mid = low + (high - low) / 2;
+                if (sorted[mid] < h) low = mid + 1; else high = mid;
+            }
+            if (low < words && sorted[low] == h) code = (uint64_t)order[low] + 1;
+        }
+        codes[i] = code;
+    }
+done:
+    PyBuffer_Release(&hashes_view);
+    PyBuffer_Release(&table_view);
+    PyBuffer_Release(&vocabulary_view);
+    PyBuffer_Release(&sorted_view);
+    PyBuffer_Release(&order_view);
+    return out;
+}
+
+/* Bit 7 of each byte of the little-endian block v set where that byte is non-zero (exact:
+ * the addition never carries into the next byte). */
+static inline uint64_t nonzero_bytes(uint64_t v) {
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+    return (((v & low7) + low7) | v) & ~low7;
+}
+
+/* word_spans(data: buffer of uint8, picked: buffer of int64, ascending) -> bytes of int64
+ * pairs (start, end): the byte span of each picked word of data, words being the runs of
+ * non-zero bytes numbered from 0 (records._word_spans_numpy). Words before a picked one are
+ * counted eight bytes at a time (a word starts at a non-zero byte after a zero one); a
+ * picked number past the last word is a ValueError. */
+static PyObject *word_spans(PyObject *self, PyObject *args) {
+    Py_buffer data_view, picked_view;
+    if (!PyArg_ParseTuple(args, "y*y*", &data_view, &picked_view)) return NULL;
+    const uint8_t *data = (const uint8_t *)data_view.buf;
+    const int64_t *picked = (const int64_t *)picked_view.buf;
+    Py_ssize_t size = data_view.len, count = picked_view.len / 8, found = 0, i = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count * 16);
+    if (out == NULL) goto done;
+    int64_t *spans = (int64_t *)PyBytes_AS_STRING(out);
+    int64_t word = -1;       /* number of the last word started before position i */
+    uint64_t before = 0;     /* 1 when the byte before position i is non-zero */
+    while (found < count) {
+        int64_t target = picked[found];
+        if (target <= word) break; /* not ascending */
+        for (; i + 8 <= size; i += 8) {
+            uint64_t v;
+            memcpy(&v, data + i, 8);
+            uint64_t nonzero = nonzero_bytes(v);
+            uint64_t starts = nonzero & ~((nonzero << 8) | (before << 7));
+            int64_t started = __builtin_popcountll(starts);
+            if (word + started >= target) break;
+            word += started;
+            before = nonzero >> 63;
+        }
+        for (; i < size; i++) {
+            uint64_t here = data[i] != 0;
+            if (here && !before && ++word == target) break;
+            before = here;
+        }
+        if (i >= size) break; /* past the last word */
+        Py_ssize_t first = i;
+        while (i < size && data[i]) i++;
+        before = 1;
+        for (; found < count && picked[found] == target; found++) { /* repeats: same span */
+            spans[2 * found] = first;
+            spans[2 * found + 1] = i;
+        }
+    }
+    if (found < count) {
+        Py_CLEAR(out);
+        PyErr_SetString(PyExc_ValueError, "word_spans: picked words not in data or not ascending");
+    }
+done:
+    PyBuffer_Release(&data_view);
+    PyBuffer_Release(&picked_view);
+    return out;
+}
+
 /* varints(values: buffer of uint64) -> bytes: LEB128 of each value (7 bits a byte, low
  * first, high bit set on all but a value's last byte), as records.encode_varints_numpy. */
 static PyObject *varints(PyObject *self, PyObject *args) {
@@ -369,6 +481,10 @@ static PyMethodDef methods[] = {
      "minhash(shingles, a, b) -> bytes: uint32 MinHash signature (affine32 permutations)."},
     {"overlap", overlap, METH_VARARGS,
      "overlap(a, b) -> int: number of values two sorted unique uint64 arrays share."},
+    {"vocabulary_codes", vocabulary_codes, METH_VARARGS,
+     "vocabulary_codes(hashes, table, mask, vocabulary, sorted, order) -> bytes of uint64."},
+    {"word_spans", word_spans, METH_VARARGS,
+     "word_spans(data, picked) -> bytes of int64 (start, end) pairs of the picked words."},
     {"varints", varints, METH_VARARGS,
      "varints(values) -> bytes: LEB128 of each uint64 value (records.encode_varints)."},
     {"find_any", find_any, METH_VARARGS,

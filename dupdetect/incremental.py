@@ -153,7 +153,7 @@ def _prepared(
     def read_ahead() -> ReadAhead:
         return UNTRAINED_READ_AHEAD if encoder is None else ADD_READ_AHEAD
 
-    chunks = shingle_chunks(paths, config, read_ahead, current_encoder)
+    chunks = _Prefetching(shingle_chunks(paths, config, read_ahead, current_encoder))
     for corpus, firsts in _batches(chunks, batch_size):
         on_disk = corpus.shingle_sets
         skipped = list(corpus.skipped)
@@ -165,6 +165,8 @@ def _prepared(
         if codec is None:
             codec = _train(store, corpus.infos, texts, params.shingle_size)
             encoder = _encoder(codec, params, scratch)
+            if encoder is not None:  # hand the workers a full read-ahead of chunks to
+                chunks.prefetch()  # encode while this batch is encoded and written here
         cleaned = [corpus.shingle_sets[i] for i in range(len(corpus.infos))]
         docs = stored_documents(
             corpus.infos,
@@ -293,6 +295,26 @@ def _train(
     if len(samples) < CODEC_MIN_DOCS:
         return None
     return store.create_codec(train_codec(samples, shingle_size))  # first writer's wins
+
+
+class _Prefetching:
+    """An iterator of chunks that can take its next chunk early (``prefetch``): taking one
+    from ``shingle_chunks`` hands the pool as many new chunks as the read-ahead allows."""
+
+    def __init__(self, chunks: Iterator[PackedChunk]) -> None:
+        self._chunks = chunks
+        self._taken: deque[PackedChunk] = deque()
+
+    def __iter__(self) -> _Prefetching:
+        return self
+
+    def __next__(self) -> PackedChunk:
+        return self._taken.popleft() if self._taken else next(self._chunks)
+
+    def prefetch(self) -> None:
+        packed = next(self._chunks, None)
+        if packed is not None:
+            self._taken.append(packed)
 
 
 def _batches(

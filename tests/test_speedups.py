@@ -103,3 +103,33 @@ def test_long_words_hash_like_numpy():
 def test_varints_match_numpy(values):
     assert speedups.varints(values) == records.encode_varints_numpy(values)
     assert np.array_equal(records.decode_varints(speedups.varints(values)), values)
+
+
+@given(
+    st.lists(st.integers(0, 2**64 - 1), unique=True, max_size=300),
+    st.lists(st.integers(0, 2**64 - 1), max_size=200),
+    st.integers(0, 6),
+)
+def test_vocabulary_codes_match_numpy(vocabulary, others, low_bits):
+    """Codes of words in and out of a vocabulary, with many hashes sharing a table slot
+    (only ``low_bits`` low bits vary)."""
+    squeeze = np.uint64(((2**64 - 1) ^ ((1 << 16) - 1)) | ((1 << low_bits) - 1))
+    vocab = np.unique(np.array(vocabulary, dtype=np.uint64) & squeeze)
+    codec = records.Codec(1, vocab)
+    words = np.concatenate([vocab[::-1], np.array(others, dtype=np.uint64) & squeeze])
+    assert np.array_equal(codec.codes(words), codec.codes_numpy(words))
+
+
+@given(word_buffers, st.data())
+def test_word_spans_match_numpy(data, draw):
+    """Spans of any ascending selection of a buffer's words (repeats allowed)."""
+    words = int(np.frombuffer(speedups.hash_words(data), dtype=np.uint64).size)
+    picked = np.array(
+        sorted(draw.draw(st.lists(st.integers(0, max(words - 1, 0)), max_size=30 if words else 0))),
+        dtype=np.int64,
+    )
+    fast = np.frombuffer(speedups.word_spans(data.tobytes(), picked), dtype=np.int64)
+    spans = list(zip(fast[0::2].tolist(), fast[1::2].tolist(), strict=True))
+    assert spans == records._word_spans_numpy(data.tobytes(), picked)
+    with pytest.raises(ValueError):
+        speedups.word_spans(data.tobytes(), np.array([words], dtype=np.int64))

@@ -195,6 +195,22 @@ class Codec:
 
     def codes(self, word_hashes: np.ndarray) -> np.ndarray:
         """Each word's vocabulary rank + 1, or 0 for a word outside the vocabulary."""
+        if self.vocabulary.size == 0 or _speedups is None:
+            return self.codes_numpy(word_hashes)
+        if self._table is None:
+            self._table, self._mask = _slot_table(self.vocabulary)
+        found = _speedups.vocabulary_codes(
+            np.ascontiguousarray(word_hashes, dtype=np.uint64),
+            self._table,
+            int(self._mask),
+            self.vocabulary,
+            self._sorted,
+            self._order.astype(np.int64, copy=False),
+        )
+        return np.frombuffer(found, dtype=np.uint64)
+
+    def codes_numpy(self, word_hashes: np.ndarray) -> np.ndarray:
+        """``codes`` in numpy: the reference of the C loop, and its fallback."""
         if self.vocabulary.size == 0:
             return np.zeros(word_hashes.size, dtype=np.uint64)
         if self._table is None:
@@ -455,16 +471,26 @@ def _unknown_words(
     buffers are found in one pass over them joined by a zero byte (which keeps every word
     boundary, words being the runs of non-zero bytes)."""
     joined = b"\0".join(words)
-    data = np.frombuffer(joined, dtype=np.uint8)
-    edges = np.diff(np.concatenate(([False], data != 0, [False])).astype(np.int8))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     picked = np.flatnonzero(unknown)
     bounds = np.searchsorted(picked, word_at).tolist()
-    spans = list(zip(starts[picked].tolist(), ends[picked].tolist(), strict=True))
+    if _speedups is not None:
+        found = np.frombuffer(_speedups.word_spans(joined, picked.astype(np.int64)), np.int64)
+        spans = list(zip(found[0::2].tolist(), found[1::2].tolist(), strict=True))
+    else:
+        spans = _word_spans_numpy(joined, picked)
     return [
         [joined[s:e] for s, e in spans[low:high]]
         for low, high in zip(bounds[:-1], bounds[1:], strict=True)
     ]
+
+
+def _word_spans_numpy(joined: bytes, picked: np.ndarray) -> list[tuple[int, int]]:
+    """Byte spans ``(start, end)`` of the ``picked`` words (runs of non-zero bytes) of
+    ``joined``: the reference of the C loop, and its fallback."""
+    data = np.frombuffer(joined, dtype=np.uint8)
+    edges = np.diff(np.concatenate(([False], data != 0, [False])).astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return list(zip(starts[picked].tolist(), ends[picked].tolist(), strict=True))
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:
