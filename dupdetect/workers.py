@@ -66,6 +66,20 @@ class DocumentInfo:
         """Metadata of ``doc``, the length of its cleaned ``body`` and the agency found."""
         return cls(doc.id, doc.path, doc.title, doc.source, doc.url, doc.date, len(body), wire)
 
+    def __reduce__(self) -> tuple[type[DocumentInfo], tuple[object, ...]]:
+        # Pickled as its fields in order: the default of a slots dataclass looks the fields
+        # up on every call, and every document crosses from a worker to the main process.
+        return DocumentInfo, (
+            self.id,
+            self.path,
+            self.title,
+            self.source,
+            self.url,
+            self.date,
+            self.length,
+            self.wire,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Shingled:
@@ -79,6 +93,18 @@ class Shingled:
     words: bytes | None = None  # the word buffer shingled (``config.keep_words`` only)
     word_hashes: np.ndarray | None = None  # its words' hashes (``config.keep_words`` only)
     encoded: object | None = None  # what a chunk encoder made of it (``index add`` only)
+
+    def __reduce__(self) -> tuple[type[Shingled], tuple[object, ...]]:
+        return Shingled, (  # as DocumentInfo.__reduce__
+            self.info,
+            self.line,
+            self.shingles,
+            self.band_keys,
+            self.samples,
+            self.words,
+            self.word_hashes,
+            self.encoded,
+        )
 
     def with_arrays(
         self,

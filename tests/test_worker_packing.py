@@ -110,3 +110,32 @@ def test_pending_counts_the_finished_documents_at_the_front_once():
         pending.pop()
     tasks[3].set_result(SimpleNamespace(shingle_counts=np.zeros(5)))
     assert pending.finished_documents() == 5
+
+
+def test_documents_cross_processes_whole():
+    """What a worker sends back pickles to equal objects (their own, field by field,
+    ``__reduce__``: arrays, words, hashes and an index encoder's parts included)."""
+    import pickle
+
+    from dupdetect.store.lookup import Encoded
+
+    info = DocumentInfo("a", "a.txt", "T", "s", "u", "2026-11-27", 12, "AP")
+    encoded = Encoded(b"rec", "ab" * 16, np.array([3, 1, 2], dtype=np.uint32))
+    doc = Shingled(
+        info,
+        4,
+        np.array([1, 2], dtype=np.uint64),
+        np.array([5], dtype=np.uint64),
+        np.array([7], dtype=np.uint32),
+        b"x\0y",
+        np.array([9, 8], dtype=np.uint64),
+        encoded,
+    )
+    back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.info == info and back.line == 4 and back.words == b"x\0y"
+    for name in ("shingles", "band_keys", "samples", "word_hashes"):
+        assert np.array_equal(getattr(back, name), getattr(doc, name))
+    assert (back.encoded.record, back.encoded.content_hash) == (b"rec", "ab" * 16)
+    assert back.encoded.sample_terms.tolist() == [3, 1, 2]
+    assert back.encoded.sample_terms.dtype == np.uint32
+    assert pickle.loads(pickle.dumps(Shingled(info, None, None))) == Shingled(info, None, None)

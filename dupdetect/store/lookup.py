@@ -77,6 +77,15 @@ class Encoded:
     content_hash: str  # of the raw set (before boilerplate removal)
     sample_terms: np.ndarray
 
+    def __reduce__(self) -> tuple[object, tuple[bytes, str, bytes]]:
+        # The terms travel as bytes: pickling a small array costs more than the rest.
+        terms = np.ascontiguousarray(self.sample_terms, dtype=np.uint32).tobytes()
+        return _encoded, (self.record, self.content_hash, terms)
+
+
+def _encoded(record: bytes, content_hash: str, sample_terms: bytes) -> Encoded:
+    return Encoded(record, content_hash, np.frombuffer(sample_terms, dtype=np.uint32))
+
 
 def encode_parts(
     infos: Sequence[DocumentInfo],
