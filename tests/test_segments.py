@@ -24,13 +24,16 @@ def test_rows_give_back_every_entry(case):
     terms = np.array([t for t, _ in pairs], dtype=np.uint32)
     handles = np.array([h for _, h in pairs], dtype=np.int64)
     rows = pack_rows(level, terms, handles)
-    assert [r[:2] for r in rows] == sorted({r[:2] for r in rows})  # one row a bucket, in order
+    assert [r[:2] for r in rows] == sorted({r[:2] for r in rows})  # one row a key, in order
     got_terms, got_handles = unpack_rows(level, rows)
     assert sorted(zip(got_terms.tolist(), got_handles.tolist(), strict=True)) == sorted(pairs)
-    for start, bucket, data in rows:  # each row holds only its segment's and bucket's entries
-        t, h = unpack_rows(level, [(start, bucket, data)])
+    key_shift = np.uint32(32 - level + segments.row_bits(level))
+    for start, key, data in rows:  # each row holds only its segment's and key's entries
+        t, h = unpack_rows(level, [(start, key, data)])
         assert set((h >> level).tolist()) == {start}
-        assert set((t >> np.uint32(32 - level)).tolist()) == {bucket}
+        assert set((t >> key_shift).tolist()) == {key}
+        buckets = (t >> np.uint32(32 - level)).tolist()
+        assert buckets == sorted(buckets)  # a row's buckets in order, entries after the header
 
 
 @settings(deadline=None)
@@ -43,16 +46,18 @@ def test_a_merge_slice_reads_exactly_its_terms(case):
     handles = np.array([h for _, h in pairs], dtype=np.int64)
     rows = pack_rows(level, terms, handles)
     target = Segment(min(level + 3, 31), 0)
-    for slice_bits in {0, min(level, 2), min(level, 5)}:
+    key_bits = level - segments.row_bits(level)
+    for slice_bits in {0, min(key_bits, 2), min(key_bits, 5)}:
         seen = []
         for term_slice in range(1 << slice_bits):
-            low, high = segments.bucket_range(level, term_slice, slice_bits)
+            low, high = segments.row_range(level, term_slice, slice_bits)
             picked = [r for r in rows if low <= r[1] < high]
             t, h = unpack_rows(level, picked)
             assert set((t.astype(np.int64) >> (32 - slice_bits)).tolist()) <= {term_slice}
             seen += zip(t.tolist(), h.tolist(), strict=True)
         assert sorted(seen) == sorted(pairs)
-    assert all(bits <= level for _, bits in segments.merge_slices(target, [Segment(level, 0)]))
+    sliced = segments.merge_slices(target, [Segment(level, 0)])
+    assert all(bits <= key_bits for _, bits in sliced)
 
 
 @settings(deadline=None)

@@ -560,7 +560,7 @@ def test_old_format_index_is_refused(target, tmp_path, invoke):
     else:
         opened._redis.set(f"{opened.prefix}:meta", json.dumps(record))
     opened.close()
-    with pytest.raises(IndexMismatchError, match="index format 1; this dupdetect reads format 3"):
+    with pytest.raises(IndexMismatchError, match="index format 1; this dupdetect reads format 4"):
         open_store(target)
     refused = invoke(["index", "query", str(feed), "--index", target], exit_code=2)
     assert "build a new index" in refused.stderr and "Traceback" not in refused.stderr

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 FORMAT = "dupdetect-index"
 #: Bumped when the stored layout changes; an index of another version is refused.
 #: 1: shingle sets, signatures, one row per bucket entry. 2: records, codec, packed terms.
-#: 3: SQLite terms in merging segments (``segments.py``).
-FORMAT_VERSION = 3
+#: 3: SQLite terms in merging segments (``segments.py``). 4: a merged segment's row holds
+#: up to four buckets (``segments.row_bits``); Redis data is as in 3.
+FORMAT_VERSION = 4
 #: Every shingle whose hash is divisible by this is a containment sample (as in ``index.py``).
 SAMPLE_MOD = 8
 #: Parameters that change shingles, records or terms: an index refuses to mix them.

@@ -39,6 +39,9 @@ MERGE_BITS = 1
 MERGE_SLICE_ROWS = 1 << 12
 #: A term with more entries than this in a merged segment gets a row of its own.
 HEAVY_ENTRIES = 256
+#: A row of a merged segment holds up to ``2**ROW_BUCKET_BITS`` consecutive buckets (see
+#: ``row_bits``): SQLite's cost is mostly per row, and a merge rewrites every row.
+ROW_BUCKET_BITS = 2
 
 Row = tuple[int, int, bytes]  # (start, bucket, entries)
 
@@ -90,6 +93,15 @@ def due_merge(
     return None
 
 
+def row_bits(level: int) -> int:
+    """How many bucket bits the rows of a level-``level`` segment span: none at the first
+    level (a write appends to its rows, so a row stays one bucket), ``ROW_BUCKET_BITS`` two
+    levels up. A row of ``2**g`` buckets is keyed by ``bucket >> g`` and starts with a header
+    of ``2**g - 1`` little-endian uint32 counts, the entries of each bucket but the last, its
+    entries following in bucket order."""
+    return max(0, min(ROW_BUCKET_BITS, level - FIRST_LEVEL))
+
+
 def first_level_segments(handles: np.ndarray) -> list[Segment]:
     """The level-``FIRST_LEVEL`` segments these handles fall in."""
     starts = np.unique(np.asarray(handles, dtype=np.int64) >> FIRST_LEVEL)
@@ -97,32 +109,44 @@ def first_level_segments(handles: np.ndarray) -> list[Segment]:
 
 
 def pack_rows(level: int, terms: np.ndarray, handles: np.ndarray) -> list[Row]:
-    """Rows ``(start, bucket, entries)`` of the level-``level`` segments for the entries
-    ``(terms[i], handles[i])``, sorted by start and bucket; entries keep their input order
-    within a row."""
+    """Rows ``(start, row key, data)`` of the level-``level`` segments for the entries
+    ``(terms[i], handles[i])``, sorted by start and key (see ``row_bits``); entries keep
+    their input order within a bucket."""
     terms = np.asarray(terms, dtype=np.uint32)
     handles = np.asarray(handles, dtype=np.int64)
     if terms.size == 0:
         return []
+    group = row_bits(level)
     starts = handles >> level
     first_start = int(starts.min())
     buckets = (terms >> np.uint32(32 - level)).astype(np.int64)
-    keys = (starts - first_start) << level | buckets  # row number from the first segment on
+    keys = (starts - first_start) << level | buckets  # bucket number from the first segment on
     order = _stable_order(keys)
     keys = keys[order]
     low = terms[order] & np.uint32((1 << (32 - level)) - 1)
     offsets = (handles[order] & ((1 << level) - 1)).astype(np.uint32)
     data = ((low << np.uint32(level)) | offsets).astype("<u4").tobytes()
-    bounds = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
-    firsts = keys[bounds[:-1]]
+    row_of = keys >> group
+    bounds = np.flatnonzero(np.concatenate(([True], row_of[1:] != row_of[:-1], [True])))
+    firsts = row_of[bounds[:-1]]
+    key_bits = level - group
+    starts_out = ((firsts >> key_bits) + first_start).tolist()
+    row_keys = (firsts & ((1 << key_bits) - 1)).tolist()
+    lows, highs = bounds[:-1].tolist(), bounds[1:].tolist()
+    if not group:
+        return [
+            (start, key, data[4 * low_at : 4 * high_at])
+            for start, key, low_at, high_at in zip(starts_out, row_keys, lows, highs, strict=True)
+        ]
+    width = 1 << group
+    row_index = np.repeat(np.arange(len(lows), dtype=np.int64), np.diff(bounds))
+    counts = np.bincount(row_index * width + (keys & (width - 1)), minlength=len(lows) * width)
+    headers = counts.reshape(len(lows), width)[:, :-1].astype("<u4").tobytes()
+    size = 4 * (width - 1)
     return [
-        (start, bucket, data[4 * low_at : 4 * high_at])
-        for start, bucket, low_at, high_at in zip(
-            ((firsts >> level) + first_start).tolist(),
-            (firsts & ((1 << level) - 1)).tolist(),
-            bounds[:-1].tolist(),
-            bounds[1:].tolist(),
-            strict=True,
+        (start, key, headers[size * row : size * (row + 1)] + data[4 * low_at : 4 * high_at])
+        for row, (start, key, low_at, high_at) in enumerate(
+            zip(starts_out, row_keys, lows, highs, strict=True)
         )
     ]
 
@@ -144,11 +168,28 @@ def unpack_rows(level: int, rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
     """Terms (uint32) and handles (int64) of the entries in rows of level-``level`` segments."""
     if not rows:
         return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.int64)
-    sizes = np.fromiter((len(r[2]) // 4 for r in rows), dtype=np.int64, count=len(rows))
-    entries = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").astype(np.uint32)
+    group = row_bits(level)
+    header = 4 * ((1 << group) - 1)
+    lengths = np.fromiter((len(r[2]) for r in rows), dtype=np.int64, count=len(rows))
+    raw = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
+    sizes = (lengths - header) // 4
     starts = np.repeat(np.fromiter((r[0] for r in rows), np.int64, len(rows)), sizes)
-    buckets = np.repeat(np.fromiter((r[1] for r in rows), np.uint32, len(rows)), sizes)
-    terms = (buckets << np.uint32(32 - level)) | (entries >> np.uint32(level))
+    keys = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    if group:
+        at = np.cumsum(lengths) - lengths
+        in_header = (at[:, None] + np.arange(header)).ravel()
+        counts = raw[in_header].view("<u4").reshape(len(rows), -1).astype(np.int64)
+        counts = np.column_stack([counts, sizes - counts.sum(axis=1)])
+        body = np.ones(raw.size, dtype=bool)
+        body[in_header] = False
+        raw = raw[body]
+        width = 1 << group
+        sub = np.tile(np.arange(width, dtype=np.int64), len(rows))
+        buckets = (np.repeat(keys, sizes) << group) | np.repeat(sub, counts.ravel())
+    else:
+        buckets = np.repeat(keys, sizes)
+    entries = raw.view("<u4").astype(np.uint32)
+    terms = (buckets.astype(np.uint32) << np.uint32(32 - level)) | (entries >> np.uint32(level))
     handles = (starts << level) + (entries & np.uint32((1 << level) - 1)).astype(np.int64)
     return terms, handles
 
@@ -195,23 +236,25 @@ def term_range(term_slice: int, slice_bits: int) -> tuple[int, int]:
     return term_slice << shift, (term_slice + 1) << shift
 
 
-def bucket_range(level: int, term_slice: int, slice_bits: int) -> tuple[int, int]:
-    """Buckets ``[low, high)`` of a level-``level`` segment that hold the terms of slice
+def row_range(level: int, term_slice: int, slice_bits: int) -> tuple[int, int]:
+    """Row keys ``[low, high)`` of a level-``level`` segment that hold the terms of slice
     ``term_slice`` of the term space cut into ``2**slice_bits`` slices (``slice_bits <=
-    level``)."""
-    shift = level - slice_bits
+    level - row_bits(level)``)."""
+    shift = level - row_bits(level) - slice_bits
     return term_slice << shift, (term_slice + 1) << shift
 
 
 def merge_slices(target: Segment, sources: list[Segment]) -> Iterator[tuple[int, int]]:
     """``(slice, slice_bits)`` for merging ``sources`` into ``target`` a term slice at a time,
-    each slice about ``MERGE_SLICE_ROWS`` target rows (and never finer than a source bucket)."""
-    finest = min(s.level for s in sources)
+    each slice about ``MERGE_SLICE_ROWS`` target buckets (and never finer than a source
+    row)."""
+    finest = min(s.level - row_bits(s.level) for s in sources)
     slice_bits = max(0, min(finest, target.level - MERGE_SLICE_ROWS.bit_length() + 1))
     for term_slice in range(1 << slice_bits):
         yield term_slice, slice_bits
 
 
-def buckets_of(level: int, wanted: np.ndarray) -> list[int]:
-    """The buckets of a level-``level`` segment that may hold the ``wanted`` terms."""
-    return np.unique(np.asarray(wanted, dtype=np.uint32) >> np.uint32(32 - level)).tolist()
+def row_keys_of(level: int, wanted: np.ndarray) -> list[int]:
+    """The row keys of a level-``level`` segment whose rows may hold the ``wanted`` terms."""
+    shift = np.uint32(32 - level + row_bits(level))
+    return np.unique(np.asarray(wanted, dtype=np.uint32) >> shift).tolist()

@@ -9,7 +9,9 @@ Tables:
   record (metadata and words, from which the shingle set is rebuilt);
 - ``bands`` and ``samples``: the lookup terms (``base.py``), packed in segments
   (``segments.py``): row ``(level, start, bucket)`` holds the entries of one bucket of one
-  segment, 4 bytes an entry instead of a B-tree row each; ``segments`` lists the segments;
+  segment (of up to four neighbouring buckets in a merged segment, keyed by the first one's
+  number shifted right: ``segments.row_bits``), 4 bytes an entry instead of a B-tree row each;
+  ``segments`` lists the segments;
   ``bands_heavy`` and ``samples_heavy`` hold, per merged segment, the terms too common for a
   bucket row, one row ``(level, start, term)`` of ascending offsets each;
 - ``removed``: handles of removed or replaced documents whose entries are still in a
@@ -272,7 +274,7 @@ class SQLiteStore:
         self, table: str, source: Segment, term_slice: int, slice_bits: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Terms and handles of ``source``'s entries in one slice of the term space."""
-        low, high = seg.bucket_range(source.level, term_slice, slice_bits)
+        low, high = seg.row_range(source.level, term_slice, slice_bits)
         rows = self._db.execute(
             f"SELECT start, bucket, entries FROM {table} WHERE level = ? AND start = ? "
             "AND bucket >= ? AND bucket < ? ORDER BY bucket",
@@ -329,9 +331,9 @@ class SQLiteStore:
         """Entries of one segment for the wanted terms; at most ``enough`` of a heavy term."""
         params = (segment.level, segment.start)
         rows = []
-        buckets = seg.buckets_of(segment.level, wanted)
-        for start in range(0, len(buckets), _CHUNK):
-            chunk = buckets[start : start + _CHUNK]
+        keys = seg.row_keys_of(segment.level, wanted)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
             rows += self._db.execute(
                 f"SELECT start, bucket, entries FROM {table} WHERE level = ? AND start = ? "
                 f"AND bucket IN ({_marks(chunk)})",
