@@ -127,7 +127,8 @@ class Shingled:
 
 ShingleItem = Shingled | Skipped | Notice
 #: Run in the worker on a chunk's documents that have words; one result per document, kept
-#: as its ``Shingled.encoded`` (``index add`` encodes its records there).
+#: as its ``Shingled.encoded`` (``index add`` encodes its records there). An encoded chunk
+#: carries no containment samples: what it is encoded for stores its own.
 ChunkEncoder = Callable[[list[Shingled]], list[object]]
 #: Called as each chunk is handed to a worker: the encoder to run on it, or None.
 EncoderSource = Callable[[], ChunkEncoder | None]
@@ -225,11 +226,14 @@ class PackedChunk:
                 _signer(config.num_perm, config.seed).sign(sets),
                 *_lsh_params(config.effective_lsh_threshold, config.num_perm),
             )
-        samples, sample_counts = packed_containment_samples(
-            shingles,
-            np.array([s.size for s in sets], dtype=np.int64),
-            min_shingles=config.min_containment_shingles,
-        )
+        if encoder is None:
+            samples, sample_counts = packed_containment_samples(
+                shingles,
+                np.array([s.size for s in sets], dtype=np.int64),
+                min_shingles=config.min_containment_shingles,
+            )
+        else:  # an encoded chunk goes to an index, which stores the encoder's sample terms
+            samples, sample_counts = np.empty(0, np.uint32), np.zeros(len(sets), np.int64)
         stripped = {id(doc) for doc in docs}
         return cls(
             [i.with_arrays(None) if id(i) in stripped else i for i in items],  # type: ignore[union-attr]

@@ -792,3 +792,18 @@ def test_add_batches_take_every_document_once_whole_chunks_or_split(size, monkey
         assert batch == sorted(expected[len(got) : len(got) + len(batch)])
         got += batch
     assert len(got) == len(expected) > 50
+
+
+def test_content_hash_covers_the_set_and_each_metadata_field():
+    """The content hash is BLAKE2b-128 of the set's bytes, then a zero byte and each field
+    (what decides "same content" on re-add: pinned, as indexes keep it)."""
+    import hashlib
+
+    info = DocumentInfo("id", "p.txt", "Tïtle", "src", "https://u", "2026-11-27", 5, "AP")
+    shingles = np.array([3, 1 << 63, 7], dtype=np.uint64)
+    reference = hashlib.blake2b(shingles.tobytes(), digest_size=16)
+    for value in ("Tïtle", "src", "https://u", "2026-11-27", "AP"):
+        reference.update(b"\0" + value.encode("utf-8"))
+    assert store_base.content_hash(info, shingles) == reference.hexdigest()
+    moved = DocumentInfo("id", "p.txt", "Tïtle", "srcx", "://u", "2026-11-27", 5, "AP")
+    assert store_base.content_hash(moved, shingles) != reference.hexdigest()
