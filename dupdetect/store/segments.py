@@ -2,11 +2,13 @@
 
 A *segment* of level ``k`` holds the lookup entries of the documents whose handles fall in
 ``[start << k, (start + 1) << k)``. Inside it a 32-bit term splits into a *bucket* (its top
-``k`` bits) and low bits (the other ``32 - k``); one row per bucket holds, as little-endian
-uint32, ``low << k | offset`` for every entry, where ``offset`` is the handle minus the
-segment's first handle. So a segment of ``2**k`` documents has ``2**k`` buckets, and its rows
-hold a document's number of terms on average (about 30 band terms, or its samples), whatever
-``k`` is: a lookup reads one short row per segment and term.
+``k`` bits) and low bits (the other ``32 - k``); a bucket holds, as little-endian uint32,
+``low << k | offset`` for every entry, where ``offset`` is the handle minus the segment's
+first handle. So a segment of ``2**k`` documents has ``2**k`` buckets, each holding a
+document's number of terms on average (about 30 band terms, or its samples), whatever ``k``
+is. A row holds one bucket in a first-level segment and up to four neighbouring ones in a
+merged segment (``row_bits``: SQLite's cost is per row): a lookup reads one short row per
+segment and term.
 
 A term held by more than ``HEAVY_ENTRIES`` documents of a merged segment (a phrase every page
 of a site repeats, a bucket of identical pages) leaves the bucket rows for a row of its own,
@@ -43,7 +45,7 @@ HEAVY_ENTRIES = 256
 #: ``row_bits``): SQLite's cost is mostly per row, and a merge rewrites every row.
 ROW_BUCKET_BITS = 2
 
-Row = tuple[int, int, bytes]  # (start, bucket, entries)
+Row = tuple[int, int, bytes]  # (start, row key, data): see pack_rows
 
 
 @dataclass(frozen=True, order=True)
