@@ -95,7 +95,11 @@ class Shingled:
     encoded: object | None = None  # what a chunk encoder made of it (``index add`` only)
 
     def __reduce__(self) -> tuple[type[Shingled], tuple[object, ...]]:
-        return Shingled, (  # as DocumentInfo.__reduce__
+        return Shingled, self._values()  # as DocumentInfo.__reduce__
+
+    def _values(self) -> tuple[object, ...]:
+        """The fields in order (what ``Shingled(*values)`` takes)."""
+        return (
             self.info,
             self.line,
             self.shingles,
@@ -109,16 +113,7 @@ class Shingled:
     def encoded_as(self, encoded: object) -> Shingled:
         """The same document with what an encoder made of it, without its word hashes
         (``dataclasses.replace`` costs ~10 us a document)."""
-        return Shingled(
-            self.info,
-            self.line,
-            self.shingles,
-            self.band_keys,
-            self.samples,
-            self.words,
-            None,
-            encoded,
-        )
+        return Shingled(*self._values()[:6], None, encoded)  # type: ignore[arg-type]
 
     def with_arrays(
         self,
