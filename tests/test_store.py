@@ -276,7 +276,12 @@ add_documents([sys.argv[2]], open_store(sys.argv[1]), ScanConfig(), batch_size=i
 
 
 def _adder(target: str, feed: Path, batch: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _ADDER, target, str(feed), str(batch)], cwd=ROOT)
+    """An add in another process; its temporary files (the workers' codec directory, which a
+    SIGKILL leaves behind) go next to the feed, not to the system's temporary folder."""
+    env = {**os.environ, "TMPDIR": str(feed.parent)}
+    return subprocess.Popen(
+        [sys.executable, "-c", _ADDER, target, str(feed), str(batch)], cwd=ROOT, env=env
+    )
 
 
 def test_sigkill_mid_add_leaves_only_whole_documents(target, tmp_path):
