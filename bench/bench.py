@@ -218,10 +218,10 @@ def table(rows: list[Row]) -> str:
     """Markdown table of the rows, with ratios against the naive baseline and the floors."""
     naive = next((r for r in rows if r.variant.startswith("naive")), None)
     floors = [r for r in rows if r.variant.startswith("floor")]
+    columns = ["variant", "docs", "wall s", "docs/s", "peak RSS MB", "vs naive"]
+    columns += [f"vs {_short(f.variant)}" for f in floors] + ["notes"]
     lines = [
-        "| variant | docs | wall s | docs/s | peak RSS MB | vs naive | "
-        + " | ".join(f"vs {_short(f.variant)}" for f in floors)
-        + " | notes |",
+        "| " + " | ".join(columns) + " |",
         "|---|--:|--:|--:|--:|--:|" + "--:|" * len(floors) + "---|",
     ]
     for r in rows:
