@@ -37,7 +37,7 @@ FORMAT = "dupdetect-index"
 #: Bumped when the stored layout changes; an index of another version is refused.
 #: 1: shingle sets, signatures, one row per bucket entry. 2: records, codec, packed terms.
 #: 3: SQLite terms in merging segments (``segments.py``). 4: a merged segment's row holds
-#: up to four buckets (``segments.row_bits``); Redis data is as in 3.
+#: up to four buckets (``segments.row_bits``); Redis ids map to raw content hashes.
 FORMAT_VERSION = 4
 #: Every shingle whose hash is divisible by this is a containment sample (as in ``index.py``).
 SAMPLE_MOD = 8

@@ -5,7 +5,7 @@ Keys, under a prefix (``dupdetect`` unless the URL says ``?prefix=NAME``):
 - ``P:meta``: the JSON parameter record, ``P:codec``: the codec (``base.py``); both ``SET NX``,
   so the first writer decides;
 - ``P:seq``: the counter handing out document numbers (handles; never reused);
-- ``P:ids``: hash, document id -> ``"NUM CONTENT_HASH"``;
+- ``P:ids``: hash, document id -> ``NUM``, a space and the content hash (16 raw bytes);
 - ``P:docs``: hash, NUM -> the id (length-prefixed), the content hash (16 bytes), the number
   of its sample terms (4 bytes) and the compressed record;
 - ``P:tXXXX``: the band and sample terms whose top 16 bits are ``XXXX``, as one string of
@@ -47,11 +47,14 @@ BUCKET_BITS = 16
 LOW_BITS = 32 - BUCKET_BITS
 
 _WRITE = """
-local p, n = ARGV[1], tonumber(ARGV[2])
+local p, n, first = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ids, docs = p .. ':ids', p .. ':docs'
-local out, dead, i = {}, 0, 3
+local out, dead = {}, 0
 for d = 1, n do
-  local id, num, digest = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local value = ARGV[d + 3]
+  local size = struct.unpack('<I4', value)
+  local id, digest = string.sub(value, 5, 4 + size), string.sub(value, 5 + size, 20 + size)
+  local num = string.format('%d', first + d - 1)
   local old = redis.call('HGET', ids, id)
   local result = 1
   if old then
@@ -68,10 +71,9 @@ for d = 1, n do
   else
     if result == 2 then dead = dead + 1 end
     redis.call('HSET', ids, id, num .. ' ' .. digest)
-    redis.call('HSET', docs, num, ARGV[i + 3])
+    redis.call('HSET', docs, num, value)
   end
   out[d] = result
-  i = i + 4
 end
 if dead > 0 then redis.call('INCRBY', p .. ':dead', dead) end
 return out
@@ -216,7 +218,7 @@ class RedisStore:
         todo = [
             doc
             for doc, old in zip(docs, olds, strict=True)
-            if old is None or old.split(b" ", 1)[1].decode() != doc.content_hash
+            if old is None or old.split(b" ", 1)[1] != bytes.fromhex(doc.content_hash)
         ]
         counts.unchanged = len(docs) - len(todo)
         if not todo:
@@ -238,18 +240,10 @@ class RedisStore:
             self._append_script([], args, client=pipe)
             at += size
         calls = 0
-        for start in range(0, len(todo), PIPELINE_DOCS):
-            args: list[object] = [self.prefix, len(todo[start : start + PIPELINE_DOCS])]
-            for doc, num in zip(
-                todo[start : start + PIPELINE_DOCS],
-                nums[start : start + PIPELINE_DOCS],
-                strict=True,
-            ):
-                doc_id = doc.info.id.encode("utf-8", "surrogatepass")
-                head = len(doc_id).to_bytes(4, "little") + doc_id
-                tail = doc.sample_terms.size.to_bytes(4, "little") + doc.record
-                value = b"".join((head, bytes.fromhex(doc.content_hash), tail))
-                args += [doc.info.id, num, doc.content_hash, value]
+        for start in range(0, len(todo), PIPELINE_DOCS):  # one argument a document: its value
+            part = todo[start : start + PIPELINE_DOCS]
+            args: list[object] = [self.prefix, len(part), nums[start]]
+            args += [_value(doc) for doc in part]
             self._write_script([], args, client=pipe)
             calls += 1
         replies = self._call(pipe.execute)
@@ -272,7 +266,8 @@ class RedisStore:
             raise IndexStoreError(f"index {self.target}: document numbers exhausted")
         owners = np.concatenate((nums, np.asarray(nums, dtype=np.int64) | int(_SAMPLE)))
         buckets, low = split_terms(np.concatenate(terms))
-        order = np.argsort(buckets, kind="stable")
+        keys = buckets.astype(np.uint16) if BUCKET_BITS <= 16 else buckets  # 16 bits: radix
+        order = np.argsort(keys, kind="stable")
         entries = np.empty(low.size, dtype=ENTRY)
         entries["low"] = low[order]
         entries["num"] = np.repeat(owners.astype(np.uint32), sizes)[order]
@@ -371,6 +366,22 @@ def _split_prefix(url: str) -> tuple[str, str]:
     prefix = next((v for k, v in query if k == "prefix"), "dupdetect")
     rest = urlencode([(k, v) for k, v in query if k != "prefix"])
     return urlunsplit(parts._replace(query=rest)), prefix
+
+
+def _value(doc: StoredDocument) -> bytes:
+    """What ``P:docs`` holds of a document: its id (length-prefixed), content hash (16 raw
+    bytes), number of sample terms (4 bytes) and record; the write script takes the id and
+    the hash from it too."""
+    doc_id = doc.info.id.encode("utf-8", "surrogatepass")
+    return b"".join(
+        (
+            len(doc_id).to_bytes(4, "little"),
+            doc_id,
+            bytes.fromhex(doc.content_hash),
+            doc.sample_terms.size.to_bytes(4, "little"),
+            doc.record,
+        )
+    )
 
 
 def split_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
