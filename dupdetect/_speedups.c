@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#ifndef _WIN32
+#include <unistd.h> /* pread: overlaps_at is POSIX only */
+#endif
 
 /* Polynomial word hash base (odd), as shingle._BASE. */
 #define WORD_BASE 0x100000001B3ULL
@@ -251,6 +255,18 @@ static PyObject *minhash(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* How many values two sorted unique arrays share (a merge walk). */
+static Py_ssize_t merge_count(const uint64_t *a, Py_ssize_t na, const uint64_t *b, Py_ssize_t nb) {
+    Py_ssize_t i = 0, j = 0, shared = 0;
+    while (i < na && j < nb) {
+        uint64_t x = a[i], y = b[j];
+        shared += x == y;
+        i += x <= y;
+        j += y <= x;
+    }
+    return shared;
+}
+
 /* overlap(a: buffer of uint64, b: buffer of uint64) -> int: how many values two sorted
  * unique arrays share (a merge walk). */
 static PyObject *overlap(PyObject *self, PyObject *args) {
@@ -264,19 +280,118 @@ static PyObject *overlap(PyObject *self, PyObject *args) {
     }
     const uint64_t *a = (const uint64_t *)av.buf, *b = (const uint64_t *)bv.buf;
     Py_ssize_t na = av.len / (Py_ssize_t)sizeof(uint64_t), nb = bv.len / (Py_ssize_t)sizeof(uint64_t);
-    Py_ssize_t i = 0, j = 0, shared = 0;
+    Py_ssize_t shared;
     Py_BEGIN_ALLOW_THREADS
-    while (i < na && j < nb) {
-        uint64_t x = a[i], y = b[j];
-        shared += x == y;
-        i += x <= y;
-        j += y <= x;
-    }
+    shared = merge_count(a, na, b, nb);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&av);
     PyBuffer_Release(&bv);
     return PyLong_FromSsize_t(shared);
 }
+
+#ifndef _WIN32
+/* Read exactly `count` uint64 values at byte `offset` of `fd` into *buffer (grown as needed).
+ * Returns 0, or -1 with errno set (0 for a file shorter than expected). */
+static int read_set(int fd, int64_t offset, int64_t count, uint64_t **buffer, int64_t *capacity) {
+    if (count > *capacity) {
+        uint64_t *grown = (uint64_t *)realloc(*buffer, (size_t)count * sizeof(uint64_t));
+        if (grown == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+        *buffer = grown;
+        *capacity = count;
+    }
+    size_t wanted = (size_t)count * sizeof(uint64_t), done = 0;
+    while (done < wanted) {
+        ssize_t got = pread(fd, (char *)*buffer + done, wanted - done, (off_t)(offset + (int64_t)done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            if (got == 0) errno = 0;
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    return 0;
+}
+
+/* overlaps_at(fds, offsets, sizes, pairs, out): for every pair (a, b) of set numbers (int64
+ * pairs), how many values set a and set b share, into out (int64, one per pair). Set k is
+ * sizes[k] sorted unique uint64 values at byte offsets[k] of file descriptor fds[k] (int32).
+ * Each set is read with pread; the first set of a pair is read again only when it changes
+ * (pairs sorted by their first set read each first set once). Raises OSError on a failed
+ * or short read. */
+static PyObject *overlaps_at(PyObject *self, PyObject *args) {
+    Py_buffer fv, ov, sv, pv, outv;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*", &fv, &ov, &sv, &pv, &outv)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t sets = ov.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t pairs = pv.len / (Py_ssize_t)(2 * sizeof(int64_t));
+    if (fv.len != sets * (Py_ssize_t)sizeof(int32_t) || sv.len != ov.len ||
+        pv.len != pairs * (Py_ssize_t)(2 * sizeof(int64_t)) ||
+        outv.len != pairs * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "overlaps_at: buffers of wrong length");
+        goto done;
+    }
+    const int32_t *fds = (const int32_t *)fv.buf;
+    const int64_t *offsets = (const int64_t *)ov.buf, *sizes = (const int64_t *)sv.buf;
+    const int64_t *pair = (const int64_t *)pv.buf;
+    int64_t *out = (int64_t *)outv.buf;
+    for (Py_ssize_t k = 0; k < 2 * pairs; k++) {
+        if (pair[k] < 0 || pair[k] >= sets) {
+            PyErr_SetString(PyExc_IndexError, "overlaps_at: set number out of range");
+            goto done;
+        }
+    }
+    uint64_t *first = NULL, *second = NULL;
+    int64_t first_capacity = 0, second_capacity = 0, first_set = -1;
+    int failed = 0, failed_errno = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < pairs && !failed; k++) {
+        int64_t a = pair[2 * k], b = pair[2 * k + 1];
+        if (sizes[a] == 0 || sizes[b] == 0) {
+            out[k] = 0;
+            continue;
+        }
+        if (a != first_set) {
+            first_set = -1;
+            if (read_set(fds[a], offsets[a], sizes[a], &first, &first_capacity) < 0) {
+                failed = 1;
+                failed_errno = errno;
+                break;
+            }
+            first_set = a;
+        }
+        if (read_set(fds[b], offsets[b], sizes[b], &second, &second_capacity) < 0) {
+            failed = 1;
+            failed_errno = errno;
+            break;
+        }
+        out[k] = merge_count(first, sizes[a], second, sizes[b]);
+    }
+    Py_END_ALLOW_THREADS
+    free(first);
+    free(second);
+    if (failed) {
+        if (failed_errno) {
+            errno = failed_errno;
+            PyErr_SetFromErrno(PyExc_OSError);
+        } else {
+            PyErr_SetString(PyExc_OSError, "overlaps_at: shingle set file is shorter than expected");
+        }
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&fv);
+    PyBuffer_Release(&ov);
+    PyBuffer_Release(&sv);
+    PyBuffer_Release(&pv);
+    PyBuffer_Release(&outv);
+    return result;
+}
+#endif
 
 /* Whether one of the needles (a tuple of non-empty bytes) begins at data[i]. */
 static int needle_at(const uint8_t *data, Py_ssize_t size, Py_ssize_t i, PyObject *needles) {
@@ -487,6 +602,10 @@ static PyMethodDef methods[] = {
      "word_spans(data, picked) -> bytes of int64 (start, end) pairs of the picked words."},
     {"varints", varints, METH_VARARGS,
      "varints(values) -> bytes: LEB128 of each uint64 value (records.encode_varints)."},
+#ifndef _WIN32
+    {"overlaps_at", overlaps_at, METH_VARARGS,
+     "overlaps_at(fds, offsets, sizes, pairs, out): shared values of pairs of sets read from files."},
+#endif
     {"find_any", find_any, METH_VARARGS,
      "find_any(haystack, needles, start) -> int: first position >= start of any needle, or -1."},
     {NULL, NULL, 0, NULL},

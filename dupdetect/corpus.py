@@ -17,7 +17,7 @@ from .arrays import RowBuffer, RunBuffer
 from .config import ScanConfig
 from .index import SampleRuns, band_keys, containment_samples
 from .models import Notice, Skipped
-from .shingle_sets import MemorySets, ShingleSets
+from .shingle_sets import MemorySets, ShingleSets, spill_starts
 from .sign import Signer
 from .workers import DocumentInfo, PackedChunk, Shingled, ShingleItem
 
@@ -43,16 +43,23 @@ class Corpus:
 
 
 def build_corpus(
-    items: Iterable[ShingleItem | PackedChunk], report: Progress, *, in_memory: bool = False
+    items: Iterable[ShingleItem | PackedChunk],
+    report: Progress,
+    *,
+    in_memory: bool = False,
+    sets: ShingleSets | None = None,
 ) -> Corpus:
     """Collect shingled documents (first of each id), Skipped and Notice items, sorted.
 
     ``items`` are single items or whole packed chunks (``workers.shingle_chunks``, taken in
-    bulk). Shingle sets go to a temporary file as they arrive (``in_memory``: stay in memory,
-    for small batches); band keys and samples into block buffers. Nothing per document stays
-    in memory but its metadata.
+    bulk). Shingle sets go to a temporary file as they arrive, or to ``sets`` (which must be
+    given for chunks spilled to its ``spill_folder``), or stay in memory (``in_memory``, for
+    small batches); band keys and samples into block buffers. Nothing per document stays in
+    memory but its metadata.
     """
-    collector = _Collector(report, MemorySets() if in_memory else ShingleSets())
+    if sets is None:
+        sets = MemorySets() if in_memory else ShingleSets()  # type: ignore[assignment]
+    collector = _Collector(report, sets)  # type: ignore[arg-type]
     for item in items:
         if isinstance(item, PackedChunk):
             collector.add_chunk(item)
@@ -105,16 +112,25 @@ class _Collector:
         shingle_counts = counts[counts >= 0]
         shingles, keys = packed.shingles, packed.keys
         samples, sample_counts = packed.samples, packed.sample_counts
+        spilled_at = None
+        if packed.spilled is not None:
+            spilled_at = spill_starts(packed.spilled.offset, shingle_counts)
         if not all(kept):
             mask = np.array(kept)
-            shingles = shingles[np.repeat(mask, shingle_counts)]
+            if spilled_at is None:
+                shingles = shingles[np.repeat(mask, shingle_counts)]
+            else:
+                spilled_at = spilled_at[mask]
             samples = samples[np.repeat(mask, sample_counts)]
             shingle_counts, sample_counts, keys = (
                 shingle_counts[mask],
                 sample_counts[mask],
                 keys[mask],
             )
-        self.sets.extend(shingles, shingle_counts)
+        if packed.spilled is None:
+            self.sets.extend(shingles, shingle_counts)
+        else:
+            self.sets.extend_spilled_at(packed.spilled, spilled_at, shingle_counts)  # type: ignore[union-attr]
         if keys.size:
             self._keys(keys.shape[1]).extend(keys)
         self.samples.extend(samples, sample_counts)

@@ -51,12 +51,10 @@ def scan(
     """
     config = config or ScanConfig()
     report = progress or _silent
-    corpus = build_corpus(shingle_chunks(paths, config), report)
-    try:
-        return _scan_corpus(corpus, config, report, index)
-    finally:
-        if isinstance(corpus.shingle_sets, ShingleSets):
-            corpus.shingle_sets.close()
+    with ShingleSets() as sets:  # workers write the sets straight to its spill folder
+        spill_folder = sets.spill_folder if config.jobs > 1 else None
+        chunks = shingle_chunks(paths, config, spill_folder=spill_folder)
+        return _scan_corpus(build_corpus(chunks, report, sets=sets), config, report, index)
 
 
 def _scan_corpus(
@@ -80,7 +78,9 @@ def _scan_corpus(
     index_keys(corpus, config, bands, rows)
     lsh = lsh_candidates(corpus.band_keys, config.max_bucket)  # type: ignore[arg-type]
     contained = sampled_containment_candidates(
-        corpus.samples, len(corpus.infos), max_bucket=config.max_bucket  # type: ignore[arg-type]
+        corpus.samples,
+        len(corpus.infos),
+        max_bucket=config.max_bucket,  # type: ignore[arg-type]
     )
     candidates = merge_candidates(lsh, contained)
     corpus.notices += oversized_bucket_notices(lsh, corpus.infos, config.max_bucket)

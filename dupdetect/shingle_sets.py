@@ -11,17 +11,30 @@ closed or garbage-collected, and on any exit.
 ``sets[i] = array`` replaces one (the new array is appended; the old bytes become garbage),
 ``sizes`` gives every set's length without reading any. :class:`MemorySets` does the same
 in memory, for collections known to be small (a batch of ``index add``).
+
+A scan's worker processes write the sets they make straight to files of their own in the
+store's spill folder (:func:`spill`), and the store adopts those bytes where they are
+(:meth:`ShingleSets.extend_spilled_at`): the sets never travel through the main process, which
+is the scan's busiest. :meth:`ShingleSets.overlaps` counts shared values of many pairs in one
+call, reading each set from whichever file holds it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import ScratchSpaceError
+
+try:  # the C pread + merge walk over many pairs (setup.py); the Python loop is the fallback
+    from ._speedups import overlaps_at as _c_overlaps_at
+except ImportError:  # pragma: no cover - without a compiler, or on Windows
+    _c_overlaps_at = None
 
 _ITEM = np.dtype(np.uint64).itemsize
 #: Appended bytes buffered before one write.
@@ -43,9 +56,13 @@ class ShingleSets(Sequence[np.ndarray]):
         except OSError as exc:
             raise self._scratch_error("create", exc) from exc
         self._fd = self._file.fileno()
+        self._fds = [self._fd]  # file number -> descriptor: 0 is ours, then adopted spills
+        self._spilled: dict[str, int] = {}  # spill file name -> file number
+        self._spill_folder: str | None = None
         self._end = 0
         self._offsets = np.empty(1024, dtype=np.int64)
         self._sizes = np.empty(1024, dtype=np.int64)
+        self._files = np.empty(1024, dtype=np.int32)  # file number of every set
         self._count = 0
         self._pending: list[bytes] = []  # appended bytes not yet written, at self._flushed
         self._flushed = 0
@@ -62,6 +79,7 @@ class ShingleSets(Sequence[np.ndarray]):
         """Store ``array`` (converted to uint64) after the others; returns its position."""
         self._reserve(self._count + 1)
         self._offsets[self._count], self._sizes[self._count] = self._write(array)
+        self._files[self._count] = 0
         self._count += 1
         return self._count - 1
 
@@ -75,11 +93,36 @@ class ShingleSets(Sequence[np.ndarray]):
         ends = np.cumsum(counts) * _ITEM
         self._offsets[self._count : needed] = start + ends - counts * _ITEM
         self._sizes[self._count : needed] = counts
+        self._files[self._count : needed] = 0
+        self._count = needed
+
+    @property
+    def spill_folder(self) -> str:
+        """The folder where :func:`spill` writes sets for this store (made on first use,
+        removed with the store)."""
+        if self._spill_folder is None:
+            try:
+                self._spill_folder = tempfile.mkdtemp(prefix="dupdetect-sets-", dir=self._directory)
+            except OSError as exc:
+                raise scratch_error("create a temporary folder", self._directory, exc) from exc
+        return self._spill_folder
+
+    def extend_spilled_at(self, spilled: Spilled, offsets: np.ndarray, counts: np.ndarray) -> None:
+        """Store sets a :func:`spill` wrote, ``counts[k]`` values at byte ``offsets[k]`` of
+        ``spilled.file`` (all of a spill's sets: ``spill_starts``, or some of them); the
+        bytes stay where they are."""
+        counts = np.asarray(counts, dtype=np.int64)
+        needed = self._count + counts.size
+        self._reserve(needed)
+        self._offsets[self._count : needed] = offsets
+        self._sizes[self._count : needed] = counts
+        self._files[self._count : needed] = self._adopt(spilled.file)
         self._count = needed
 
     def __setitem__(self, position: int, array: np.ndarray) -> None:
         position = self._position(position)
         self._offsets[position], self._sizes[position] = self._write(array)
+        self._files[position] = 0
 
     def __getitem__(self, position: int) -> np.ndarray:  # type: ignore[override]
         if isinstance(position, slice):
@@ -91,7 +134,8 @@ class ShingleSets(Sequence[np.ndarray]):
             self._flush()
         if size == 0:
             return np.empty(0, dtype=np.uint64)
-        data = os.pread(self._fd, size * _ITEM, int(self._offsets[position]))
+        fd = self._fds[self._files[position]]
+        data = os.pread(fd, size * _ITEM, int(self._offsets[position]))
         if len(data) != size * _ITEM:
             raise OSError(f"shingle store truncated at set {position}")
         return np.frombuffer(data, dtype=np.uint64)
@@ -120,10 +164,32 @@ class ShingleSets(Sequence[np.ndarray]):
             return
         self._flush()
         positions = np.unique(np.fromiter(positions, dtype=np.int64))
-        offsets, sizes = self._offsets[positions], self._sizes[positions] * _ITEM
-        for offset, size in sorted(zip(offsets.tolist(), sizes.tolist(), strict=True)):
+        files, offsets = self._files[positions], self._offsets[positions]
+        sizes = self._sizes[positions] * _ITEM
+        places = zip(files.tolist(), offsets.tolist(), sizes.tolist(), strict=True)
+        for file, offset, size in sorted(places):
             if size:
-                advise(self._fd, offset, size, os.POSIX_FADV_WILLNEED)
+                advise(self._fds[file], offset, size, os.POSIX_FADV_WILLNEED)
+
+    def overlaps(self, pairs: np.ndarray) -> np.ndarray:
+        """How many values the two sets of every pair of positions share (``int64``, one per
+        row of the ``(n, 2)`` array ``pairs``); sorted by first position, each first set is
+        read once per run of pairs."""
+        pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self._flush()
+        if pairs.size and (pairs.min() < 0 or pairs.max() >= self._count):
+            raise IndexError("overlaps: position out of range")
+        shared = np.zeros(len(pairs), dtype=np.int64)
+        if _c_overlaps_at is None:
+            return _overlaps_by_reading(self, pairs, shared)
+        fds = np.array(self._fds, dtype=np.int32)[self._files[: self._count]]
+        try:
+            _c_overlaps_at(
+                fds, self._offsets[: self._count], self._sizes[: self._count], pairs, shared
+            )
+        except OSError as exc:
+            raise OSError(f"cannot read the shingle store: {exc.strerror or exc}") from exc
+        return shared
 
     def reorder(self, order: Sequence[int] | np.ndarray) -> None:
         """Keep only the sets at positions ``order``, in that order (no data is moved)."""
@@ -132,17 +198,27 @@ class ShingleSets(Sequence[np.ndarray]):
             raise IndexError("reorder: position out of range")
         self._offsets = self._offsets[order]
         self._sizes = self._sizes[order]
+        self._files = self._files[order]
         self._count = int(order.size)
 
     def close(self) -> None:
-        """Delete the temporary file now."""
+        """Delete the temporary files now."""
         self._pending.clear()
-        self._file.close()
+        self._release()
 
-    def __del__(self) -> None:  # the file belongs to this object: close it with it
+    def __del__(self) -> None:  # the files belong to this object: close them with it
+        self._release()
+
+    def _release(self) -> None:
         file = getattr(self, "_file", None)
         if file is not None:
             file.close()
+        for fd in getattr(self, "_fds", [])[1:]:
+            os.close(fd)
+        self._fds = []
+        folder, self._spill_folder = getattr(self, "_spill_folder", None), None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def __enter__(self) -> ShingleSets:
         return self
@@ -156,6 +232,21 @@ class ShingleSets(Sequence[np.ndarray]):
             grown = max(needed, 2 * self._offsets.size)
             self._offsets = np.resize(self._offsets, grown)
             self._sizes = np.resize(self._sizes, grown)
+            self._files = np.resize(self._files, grown)
+
+    def _adopt(self, name: str) -> int:
+        """The file number of spill file ``name``, opened (and unlinked, so that it goes away
+        with the last descriptor) the first time it is seen."""
+        if name not in self._spilled:
+            path = os.path.join(self.spill_folder, name)
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError as exc:
+                raise scratch_error("open a temporary file", self._directory, exc) from exc
+            os.unlink(path)
+            self._spilled[name] = len(self._fds)
+            self._fds.append(fd)
+        return self._spilled[name]
 
     def _write(self, array: np.ndarray) -> tuple[int, int]:
         data = np.ascontiguousarray(array, dtype=np.uint64).tobytes()
@@ -181,11 +272,7 @@ class ShingleSets(Sequence[np.ndarray]):
         self._flushed += view.nbytes
 
     def _scratch_error(self, action: str, exc: OSError) -> ScratchSpaceError:
-        return ScratchSpaceError(
-            f"cannot {action} the temporary file for shingle sets in {self._directory}: "
-            f"{exc.strerror or exc} (a scan needs ~6 KB per article there; set TMPDIR to a "
-            "folder with room)"
-        )
+        return scratch_error(f"{action} the temporary file", self._directory, exc)
 
     def _position(self, position: int) -> int:
         if position < 0:
@@ -193,6 +280,78 @@ class ShingleSets(Sequence[np.ndarray]):
         if not 0 <= position < self._count:
             raise IndexError(f"shingle set {position} out of range ({self._count} sets)")
         return position
+
+
+def spill_starts(offset: int, counts: np.ndarray) -> np.ndarray:
+    """Byte offsets of sets of ``counts`` values stored back to back from ``offset``."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return offset + (np.cumsum(counts) - counts) * _ITEM
+
+
+def _overlaps_by_reading(
+    sets: Sequence[np.ndarray], pairs: np.ndarray, shared: np.ndarray
+) -> np.ndarray:
+    """``ShingleSets.overlaps`` a pair at a time (without the C module)."""
+    first_row, first = -1, np.empty(0, dtype=np.uint64)
+    for k, (a, b) in enumerate(pairs.tolist()):
+        if a != first_row:
+            first_row, first = a, sets[a]
+        shared[k] = np.intersect1d(first, sets[b], assume_unique=True).size
+    return shared
+
+
+@dataclass(frozen=True)
+class Spilled:
+    """Where :func:`spill` put a run of sets: file ``file`` of the spill folder, from byte
+    ``offset`` on."""
+
+    file: str
+    offset: int
+
+
+#: Spill files this process writes: folder -> (descriptor, name, bytes written).
+_SPILL_FILES: dict[str, tuple[int, str, int]] = {}
+
+
+def spill(folder: str, values: np.ndarray) -> Spilled:
+    """Append ``values`` (uint64, sets back to back) to this process's file in ``folder``
+    (a :attr:`ShingleSets.spill_folder`); what :meth:`ShingleSets.extend_spilled_at` takes.
+
+    Each process writes a file of its own, so writers never share an offset.
+
+    Raises:
+        ScratchSpaceError: the file cannot be created or written (e.g. the disk is full).
+    """
+    data = memoryview(np.ascontiguousarray(values, dtype=np.uint64)).cast("B")
+    fd, name, end = _SPILL_FILES.get(folder) or _new_spill_file(folder)
+    try:
+        written = 0
+        while written < data.nbytes:
+            written += os.pwrite(fd, data[written:], end + written)
+    except OSError as exc:
+        raise scratch_error("write a temporary file", folder, exc) from exc
+    _SPILL_FILES[folder] = (fd, name, end + data.nbytes)
+    return Spilled(name, end)
+
+
+def _new_spill_file(folder: str) -> tuple[int, str, int]:
+    for stale in [f for f in _SPILL_FILES if not os.path.isdir(f)]:  # an earlier scan's
+        os.close(_SPILL_FILES.pop(stale)[0])
+    name = f"{os.getpid()}.u64"
+    try:
+        fd = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise scratch_error("create a temporary file", folder, exc) from exc
+    return fd, name, 0
+
+
+def scratch_error(what: str, folder: str, exc: OSError) -> ScratchSpaceError:
+    """The one-line error for a temporary file of shingle sets that failed (``what``:
+    "create the temporary file", ...) in ``folder``."""
+    return ScratchSpaceError(
+        f"cannot {what} for shingle sets in {folder}: {exc.strerror or exc} (a scan needs "
+        "~6 KB per article there; set TMPDIR to a folder with room)"
+    )
 
 
 class MemorySets(Sequence[np.ndarray]):

@@ -120,7 +120,15 @@ _ROUNDING_MARGIN = 1e-4
 def _overlaps(
     pairs: np.ndarray, shingle_sets: Sequence[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shared hashes and both set sizes of every pair."""
+    """Shared hashes and both set sizes of every pair.
+
+    A store that counts overlaps itself (``ShingleSets.overlaps``: one C call reading the
+    sets from disk) does; other sequences are read a set at a time."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    counts_overlaps = getattr(shingle_sets, "overlaps", None)
+    if counts_overlaps is not None:
+        sizes = shingle_sets.sizes  # type: ignore[attr-defined]
+        return counts_overlaps(pairs), sizes[pairs[:, 0]], sizes[pairs[:, 1]]
     shared = np.zeros(len(pairs), dtype=np.int64)
     size_a = np.zeros(len(pairs), dtype=np.int64)
     size_b = np.zeros(len(pairs), dtype=np.int64)

@@ -28,6 +28,7 @@ from .load import InputFile, ReadOptions, announce_reads, iter_input_files, read
 from .models import Document, Notice, Skipped
 from .normalize import word_bytes
 from .shingle import hash_word_bytes, shingle_hashes
+from .shingle_sets import Spilled, spill
 from .sign import Signer
 from .wire import WireCleaned, strip_wire
 
@@ -182,15 +183,21 @@ def shingle_chunks(
     config: ScanConfig,
     ahead: ReadAheadSource = ReadAhead(),
     encoder: EncoderSource | None = None,
+    spill_folder: str | None = None,
 ) -> Iterator[PackedChunk]:
     """``shingle_inputs`` a chunk at a time, packed (what ``corpus.build_corpus`` takes in
-    bulk: one write and a few array copies per chunk instead of a dozen calls per document)."""
+    bulk: one write and a few array copies per chunk instead of a dozen calls per document).
+
+    With ``spill_folder`` (a ``ShingleSets.spill_folder``), worker processes write each
+    chunk's shingle sets there (``shingle_sets.spill``) and send back only where they are:
+    the sets, most of what a chunk holds, never pass through this process. Chunks made in
+    this process (``config.jobs`` 1, standard input) carry their sets as arrays."""
     walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
     if config.jobs <= 1:
         for chunk in _chunks(walk, CHUNK_FILES):
             yield _packed_chunk(chunk, config, encoder and encoder())
         return
-    yield from _in_pool(walk, config, ahead, encoder)
+    yield from _in_pool(walk, config, ahead, encoder, spill_folder)
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
@@ -203,7 +210,9 @@ def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> lis
 @dataclass(frozen=True)
 class PackedChunk:
     """A chunk's items as they cross the process boundary: documents without their arrays,
-    which travel concatenated (shingles and samples) or stacked (band keys)."""
+    which travel concatenated (shingles and samples) or stacked (band keys). When
+    ``spilled`` is set, the shingle sets are in a spill file from there on instead, back to
+    back (``shingles`` is empty)."""
 
     items: list[ShingleItem]
     shingle_counts: np.ndarray  # per document item; -1: no words
@@ -211,14 +220,19 @@ class PackedChunk:
     sample_counts: np.ndarray
     samples: np.ndarray
     keys: np.ndarray
+    spilled: Spilled | None = None
 
     @classmethod
     def pack(
-        cls, items: list[ShingleItem], config: ScanConfig, encoder: ChunkEncoder | None = None
+        cls,
+        items: list[ShingleItem],
+        config: ScanConfig,
+        encoder: ChunkEncoder | None = None,
+        spill_folder: str | None = None,
     ) -> PackedChunk:
         """Sign, key and sample the chunk's documents (one signing batch per chunk, off the
         main process), run ``encoder`` on them, then take their arrays off the items and
-        concatenate them."""
+        concatenate them (the shingle sets into a file of ``spill_folder``, if given)."""
         docs = [item for item in items if isinstance(item, Shingled) and item.shingles is not None]
         if encoder is not None and docs:  # the word hashes then need not travel
             encoded = dict(zip(map(id, docs), encoder(docs), strict=True))
@@ -243,6 +257,9 @@ class PackedChunk:
             )
         else:  # an encoded chunk goes to an index, which stores the encoder's sample terms
             samples, sample_counts = np.empty(0, np.uint32), np.zeros(len(sets), np.int64)
+        spilled = None
+        if spill_folder is not None and shingles.size:
+            spilled, shingles = spill(spill_folder, shingles), np.empty(0, dtype=np.uint64)
         stripped = {id(doc) for doc in docs}
         return cls(
             [i.with_arrays(None) if id(i) in stripped else i for i in items],  # type: ignore[union-attr]
@@ -258,10 +275,14 @@ class PackedChunk:
             sample_counts,
             samples,
             keys,
+            spilled,
         )
 
     def unpack(self) -> Iterator[ShingleItem]:
-        """The items again, each document's arrays as views of the chunk's buffers."""
+        """The items again, each document's arrays as views of the chunk's buffers (not for
+        a spilled chunk: its sets are for a ``ShingleSets`` to adopt)."""
+        if self.spilled is not None:
+            raise ValueError("the chunk's shingle sets were spilled to a file")
         shingle_at = sample_at = doc = shingled = 0
         for item in self.items:
             if not isinstance(item, Shingled):
@@ -286,10 +307,13 @@ def _concatenate(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
 
 
 def _packed_chunk(
-    entries: list[InputFile | Skipped], config: ScanConfig, encoder: ChunkEncoder | None = None
+    entries: list[InputFile | Skipped],
+    config: ScanConfig,
+    encoder: ChunkEncoder | None = None,
+    spill_folder: str | None = None,
 ) -> PackedChunk:
     """Worker task: ``process_chunk``, signed, keyed, encoded and packed for the trip back."""
-    return PackedChunk.pack(process_chunk(entries, config), config, encoder)
+    return PackedChunk.pack(process_chunk(entries, config), config, encoder, spill_folder)
 
 
 @lru_cache(maxsize=4)
@@ -315,6 +339,7 @@ def _in_pool(
     config: ScanConfig,
     ahead: ReadAheadSource,
     encoder: EncoderSource | None,
+    spill_folder: str | None,
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
     pending = _Pending()
@@ -328,7 +353,9 @@ def _in_pool(
                         yield pending.pop()
                     yield _packed_chunk(chunk, config, encoder and encoder())
                     continue
-                pending.push(pool.submit(_packed_chunk, chunk, config, encoder and encoder()))
+                pending.push(
+                    pool.submit(_packed_chunk, chunk, config, encoder and encoder(), spill_folder)
+                )
                 limits = ahead() if callable(ahead) else ahead
                 while len(pending) >= config.jobs * limits.chunks or (
                     limits.max_documents is not None

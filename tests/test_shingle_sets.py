@@ -1,5 +1,7 @@
 """ShingleSets: the disk-backed sequence of shingle sets a scan keeps instead of arrays."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -157,3 +159,87 @@ def test_an_unusable_temporary_folder_is_one_clear_error(tmp_path):
 
     with pytest.raises(ScratchSpaceError, match="cannot create the temporary file"):
         ShingleSets(directory=str(tmp_path / "missing"))
+
+
+def _spilled_into(store, sets):
+    """Spill ``sets`` as a worker does, and have ``store`` adopt them."""
+    from dupdetect.shingle_sets import spill, spill_starts
+
+    counts = np.array([s.size for s in sets], dtype=np.int64)
+    values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    spilled = spill(store.spill_folder, values)
+    store.extend_spilled_at(spilled, spill_starts(spilled.offset, counts), counts)
+
+
+@given(
+    runs=st.lists(st.lists(arrays(np.uint64, st.integers(0, 40)), max_size=6), max_size=5),
+    own=st.lists(arrays(np.uint64, st.integers(0, 40)), max_size=4),
+    data=st.data(),
+)
+def test_spilled_sets_read_back_with_the_stores_own(runs, own, data):
+    store, expected = ShingleSets(), []
+    try:
+        for run, mine in zip(runs, own + [None] * len(runs), strict=False):
+            _spilled_into(store, run)
+            expected += run
+            if mine is not None:
+                store.append(mine)
+                expected.append(mine)
+        if expected:  # a replaced set goes to the store's own file
+            at = data.draw(st.integers(0, len(expected) - 1))
+            store[at] = expected[at] = np.arange(7, dtype=np.uint64)
+        order = data.draw(st.permutations(range(len(expected))))
+        store.reorder(order)
+        expected = [expected[i] for i in order]
+        assert [a.tolist() for a in store] == [a.tolist() for a in expected]
+    finally:
+        folder = store.spill_folder
+        store.close()
+    assert not os.path.exists(folder)  # the spill folder goes with the store
+
+
+@pytest.mark.parametrize("use_c", [True, False])
+@given(
+    sets=st.lists(
+        arrays(np.uint64, st.integers(0, 60), elements=st.integers(0, 80)), min_size=1, max_size=12
+    ),
+    data=st.data(),
+)
+def test_overlaps_count_what_each_pair_shares(use_c, sets, data):
+    import dupdetect.shingle_sets as module
+
+    sets = [np.unique(s) for s in sets]  # shingle sets are sorted and unique
+    n = len(sets)
+    pairs = np.array(
+        sorted(
+            data.draw(
+                st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=30)
+            )
+        ),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    saved = module._c_overlaps_at
+    if not use_c:
+        module._c_overlaps_at = None
+    store = ShingleSets()
+    try:
+        half = n // 2
+        for s in sets[:half]:
+            store.append(s)
+        _spilled_into(store, sets[half:])
+        got = store.overlaps(pairs)
+    finally:
+        module._c_overlaps_at = saved
+        store.close()
+    want = [np.intersect1d(sets[a], sets[b]).size for a, b in pairs.tolist()]
+    assert got.tolist() == want
+
+
+def test_overlaps_reject_positions_out_of_range_and_short_files():
+    store = ShingleSets.of([np.arange(3, dtype=np.uint64)])
+    with pytest.raises(IndexError):
+        store.overlaps(np.array([[0, 1]]))
+    store._sizes[0] = 1000  # claims more than the file holds
+    with pytest.raises(OSError, match="shingle store"):
+        store.overlaps(np.array([[0, 0]]))
+    store.close()

@@ -126,3 +126,26 @@ def test_packed_chunks_and_single_items_build_the_same_corpus(messy, monkeypatch
     assert np.array_equal(bulk.band_keys, single.band_keys)
     assert np.array_equal(bulk.samples.values, single.samples.values)
     assert np.array_equal(bulk.samples.owners, single.samples.owners)
+
+
+def test_a_pool_scan_spills_sets_to_a_folder_it_removes(messy, tmp_path, monkeypatch):
+    import tempfile
+
+    from dupdetect.shingle_sets import ShingleSets
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(workers, "CHUNK_FILES", 1)
+    adopted = []
+    adopt = ShingleSets.extend_spilled_at
+
+    def counted(self, spilled, offsets, counts):
+        adopted.append(spilled.file)
+        return adopt(self, spilled, offsets, counts)
+
+    monkeypatch.setattr(ShingleSets, "extend_spilled_at", counted)
+    pooled = scan([messy], ScanConfig(jobs=2))
+    assert adopted, "the workers wrote no sets to the spill folder"
+    assert _json(pooled) == _json(scan([messy], ScanConfig(jobs=1)))
+    assert list(scratch.iterdir()) == []
