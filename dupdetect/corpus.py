@@ -209,7 +209,7 @@ def index_keys(corpus: Corpus, config: ScanConfig, bands: int, rows: int) -> Cor
     for start in range(0, len(stale), _REKEY_BATCH):  # sets come from disk: a batch at a time
         batch = stale[start : start + _REKEY_BATCH]
         fresh_sets = [corpus.shingle_sets[row] for row in batch]
-        corpus.band_keys[batch] = band_keys(signer.sign(fresh_sets), bands, rows)
+        corpus.band_keys[batch] = band_keys(signer.sign(fresh_sets, bands * rows), bands, rows)
         fresh += [
             containment_samples(s, min_shingles=config.min_containment_shingles) for s in fresh_sets
         ]

@@ -76,17 +76,20 @@ class Signer:
         self.seed = seed
         self._a, self._b = affine32_permutations(num_perm, seed)
 
-    def sign(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
+    def sign(self, shingle_sets: Sequence[np.ndarray], perms: int | None = None) -> np.ndarray:
         """Signatures of many shingle sets: a ``(len(shingle_sets), num_perm)`` uint32 matrix.
 
+        With ``perms``, only the first ``perms`` columns (what LSH bands of ``bands * rows
+        <= perms`` values read; the same values as the full signature's first columns).
         Every set must be non-empty.
         """
         if _speedups is None:
-            return self.sign_numpy(shingle_sets)
-        out = np.empty((len(shingle_sets), self.num_perm), dtype=np.uint32)
+            return self.sign_numpy(shingle_sets)[:, :perms]
+        a, b = self._a[:perms], self._b[:perms]
+        out = np.empty((len(shingle_sets), a.size), dtype=np.uint32)
         for row, shingles in enumerate(shingle_sets):
             shingles = np.ascontiguousarray(shingles, dtype=np.uint64)
-            out[row] = np.frombuffer(_speedups.minhash(shingles, self._a, self._b), np.uint32)
+            out[row] = np.frombuffer(_speedups.minhash(shingles, a, b), np.uint32)
         return out
 
     def sign_numpy(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:

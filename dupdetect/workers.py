@@ -245,10 +245,9 @@ class PackedChunk:
         shingles = _concatenate(sets, np.uint64)
         keys = np.empty((0, 0), dtype=np.uint64)
         if sets:
-            keys = band_keys(
-                _signer(config.num_perm, config.seed).sign(sets),
-                *_lsh_params(config.effective_lsh_threshold, config.num_perm),
-            )
+            bands, rows = _lsh_params(config.effective_lsh_threshold, config.num_perm)
+            signatures = _signer(config.num_perm, config.seed).sign(sets, bands * rows)
+            keys = band_keys(signatures, bands, rows)
         if encoder is None:
             samples, sample_counts = packed_containment_samples(
                 shingles,

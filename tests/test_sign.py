@@ -29,6 +29,15 @@ def test_batches_do_not_change_results(monkeypatch):
     assert np.array_equal(Signer().sign(sets), whole)
 
 
+@pytest.mark.parametrize("perms", [1, 90, 128])
+def test_first_perms_are_the_full_signatures_first_columns(perms, monkeypatch):
+    sets = _sets()
+    full = Signer().sign(sets)
+    assert np.array_equal(Signer().sign(sets, perms), full[:, :perms])
+    monkeypatch.setattr("dupdetect.sign._speedups", None)  # the numpy path, the same
+    assert np.array_equal(Signer().sign(sets, perms), full[:, :perms])
+
+
 def test_to_minhash_estimates_jaccard():
     signer = Signer(256, 1)
     base = [f"w{i}" for i in range(400)]
