@@ -201,11 +201,10 @@ class _Footer(NamedTuple):
 def _footer_lines(text: str) -> list[_Footer]:
     """The lines of ``text`` that ``_footer_agency`` drops, in order.
 
-    Only lines holding a footer hint can be dropped; they are found in the ASCII-folded text
-    with one pass for all hints (most texts have none), and only then is the text split.
+    Only lines holding a footer hint can be dropped; they are found with one pass for all
+    hints (most texts have none), and only then is the text split.
     """
-    folded = _ascii_folded(text)
-    numbers = _hinted_lines(folded)
+    numbers = hinted_lines(text)
     if not numbers:
         return []
     lines = text.split("\n")
@@ -215,6 +214,15 @@ def _footer_lines(text: str) -> list[_Footer]:
         if agency is not None:
             footers.append(_Footer(number, lines[number], agency))
     return footers
+
+
+def hinted_lines(text: str) -> list[int]:
+    """Numbers (0-based, in order) of the lines of ``text`` holding a footer hint in any case
+    (the only lines ``_footer_agency`` can drop): one C pass over the text itself, or
+    ``_hinted_lines`` of its ``_ascii_folded`` copy (the reference, and the fallback)."""
+    if _speedups is not None:
+        return _speedups.hinted_lines(text, _FOOTER_HINT_BYTES)
+    return _hinted_lines(_ascii_folded(text))
 
 
 def _ascii_folded(text: str) -> bytes:

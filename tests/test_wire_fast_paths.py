@@ -1,6 +1,7 @@
 """strip_wire tries its patterns only where they can match; these check that it finds exactly
 what a scan of the whole text with the same patterns finds."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,7 +15,8 @@ PIECES = [
     "Copyright 2024 The Associated Press", "This story has been corrected.", "Follow Jo on Twitter",
     "may not be published, broadcast, rewritten or redistributed", "İ", "K", "ı", "ſ", "contrİbuted",
     "CONTRIBUTED", "Has Been", "(ap)", ") —", ")-", "–", "—", "--", "a", "The", "x" * 601, "(dpa) – ",
-    "A.B. (UPI)—", "\u2028", "\x85", "\ud800",
+    "A.B. (UPI)—", "\u2028", "\x85", "\ud800", "é", "\U0001d538", "co", "__", "fOLLOW ", "\x7f",
+    "Ġ", "ſ" * 17, "_" * 40, "contributed\n" * 3,
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join) | st.text(max_size=80)
 
@@ -55,6 +57,32 @@ def test_python_and_c_hint_search_agree(text):
     for start in (0, len(folded) // 2):
         expected = wire.find_any_python(folded, wire._FOOTER_HINT_BYTES, start)
         assert wire.find_any(folded, wire._FOOTER_HINT_BYTES, start) == expected
+
+
+@given(texts)
+def test_c_hinted_lines_read_the_text_as_its_folded_copy_does(text):
+    if wire._speedups is None:
+        return
+    expected = wire._hinted_lines(wire._ascii_folded(text))
+    assert wire._speedups.hinted_lines(text, wire._FOOTER_HINT_BYTES) == expected
+
+
+def test_c_hinted_lines_in_long_texts_of_every_width():
+    if wire._speedups is None:
+        return
+    lines = ["plain words here " * 5, "By AP writer CONTRIBUTED", "no", "___", "x" * 37 + "co"]
+    for extra in ("", "é", "—", "\U0001d538"):
+        text = "\n".join(line + extra for line in lines * 40)
+        expected = wire._hinted_lines(wire._ascii_folded(text))
+        assert wire._speedups.hinted_lines(text, wire._FOOTER_HINT_BYTES) == expected
+        assert len(expected) == 80
+
+
+def test_c_hinted_lines_rejects_one_character_needles():
+    if wire._speedups is None:
+        return
+    with pytest.raises(ValueError):
+        wire._speedups.hinted_lines("abc", (b"a",))
 
 
 def test_heading_marks_and_several_datelines():
