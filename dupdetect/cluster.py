@@ -19,6 +19,7 @@ The result depends only on the documents and the pairs, never on input order.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,12 +63,7 @@ def group_documents(
         sizes: shingle-set size of each row (for the match rule).
         rule: when two documents match.
     """
-    neighbours: dict[int, set[int]] = {}
-    known: dict[tuple[int, int], PairScore] = {}
-    for pair in verified:
-        neighbours.setdefault(pair.a, set()).add(pair.b)
-        neighbours.setdefault(pair.b, set()).add(pair.a)
-        known[(pair.a, pair.b)] = pair.score
+    neighbours, known = _adjacency(verified)
 
     def oriented(rep: int, other: int) -> PairScore:
         if (rep, other) in known:
@@ -80,9 +76,7 @@ def group_documents(
     for component in _components(count, verified):
         remaining = set(component)
         while len(remaining) >= 2:
-            anchor = min(
-                remaining, key=lambda i: (-len(neighbours.get(i, set()) & remaining), rank[i])
-            )
+            anchor = min(remaining, key=lambda i: (-len(neighbours[i] & remaining), rank[i]))
             remaining.discard(anchor)
             star = [anchor]
             for other in sorted(_two_hops(anchor, neighbours) & remaining):
@@ -96,11 +90,23 @@ def group_documents(
     return groups
 
 
+def _adjacency(
+    verified: Sequence[VerifiedPair],
+) -> tuple[dict[int, set[int]], dict[tuple[int, int], PairScore]]:
+    """The verified neighbours of every document in a pair, and each pair's score by
+    ``(a, b)``."""
+    neighbours: defaultdict[int, set[int]] = defaultdict(set)
+    for pair in verified:
+        neighbours[pair.a].add(pair.b)
+        neighbours[pair.b].add(pair.a)
+    return neighbours, {(pair.a, pair.b): pair.score for pair in verified}
+
+
 def _two_hops(node: int, neighbours: dict[int, set[int]]) -> set[int]:
-    near = neighbours.get(node, set())
+    near = neighbours[node]
     reach = set(near)
     for other in near:
-        reach |= neighbours.get(other, set())
+        reach |= neighbours[other]
     reach.discard(node)
     return reach
 

@@ -102,19 +102,31 @@ def write_csv(result: ScanResult, out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for cluster in result.clusters:
-        for member in cluster.members:
-            row = {"cluster_id": cluster.id, "cluster_size": cluster.size, **member_dict(member)}
-            row["doc_id"] = row.pop("id")
-            row["is_representative"] = str(member.is_representative).lower()
-            writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+        size = cluster.size
+        writer.writerows(csv_row(cluster.id, size, member) for member in cluster.members)
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
+def csv_row(cluster_id: str, cluster_size: int, member: Member) -> list[str]:
+    """One member's CSV cells, in ``CSV_COLUMNS`` order: the values of ``member_dict`` with
+    floats to four decimals and ``is_representative`` as ``true``/``false``."""
+    values = (
+        cluster_id,
+        cluster_size,
+        member.id,
+        member.path,
+        member.title,
+        member.source,
+        member.url,
+        member.date,
+        member.wire,
+        member.similarity,
+        member.containment,
+        member.contained_in_representative,
+        member.representative_contained,
+        str(member.is_representative).lower(),
+        member.boilerplate,
+    )
+    return [f"{value:.4f}" if isinstance(value, float) else str(value) for value in values]
 
 
 def write_github(result: ScanResult, out: IO[str], root: str = "") -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,7 +125,7 @@ def lsh_candidates(keys: np.ndarray, max_bucket: int = 500) -> CandidateSet:
     oversized = largest = 0
     for band in range(keys.shape[1]):
         grouped = group_pairs(np.ascontiguousarray(keys[:, band]), max_bucket, star_oversized=True)
-        codes = np.union1d(codes, grouped.pairs[:, 0] * count + grouped.pairs[:, 1])
+        codes = _sorted_union(codes, grouped.pairs[:, 0] * count + grouped.pairs[:, 1])
         firsts.append(grouped.oversized_firsts)
         sizes.append(grouped.oversized_sizes)
         oversized += grouped.oversized
@@ -141,6 +141,18 @@ def lsh_candidates(keys: np.ndarray, max_bucket: int = 500) -> CandidateSet:
     )
 
 
+def _sorted_union(ordered: np.ndarray, distinct: np.ndarray) -> np.ndarray:
+    """``np.union1d(ordered, distinct)`` for an ``ordered`` that is already sorted and unique
+    and a ``distinct`` without repeats (one band's pairs): only ``distinct`` is sorted, and
+    its new values are inserted in one pass over ``ordered``."""
+    values = np.sort(distinct)
+    at = np.searchsorted(ordered, values)
+    inside = at < ordered.size
+    new = np.ones(values.size, dtype=bool)
+    new[inside] = ordered[at[inside]] != values[inside]
+    return np.insert(ordered, at[new], values[new])
+
+
 @dataclass(frozen=True)
 class GroupedPairs:
     """Pairs of positions whose keys are equal, and the sizes of the groups they came from."""
@@ -153,39 +165,57 @@ class GroupedPairs:
 
 
 def group_pairs(keys: np.ndarray, max_bucket: int, *, star_oversized: bool) -> GroupedPairs:
-    """Every pair ``(i, j)``, ``i < j``, of positions with equal keys, vectorized per group size.
+    """Every pair ``(i, j)``, ``i < j``, of positions with equal uint64 keys (in no particular
+    order).
 
     A group larger than ``max_bucket`` gives only the pairs of its first position with the
-    others (``star_oversized``) or no pairs at all.
+    others (``star_oversized``) or no pairs at all. ``largest`` is the largest group, one when
+    every key is distinct.
     """
-    order = np.argsort(keys, kind="stable")
-    return _pairs_in_runs(keys[order], order, max_bucket, star_oversized=star_oversized)
+    shared = _shared_key_positions(keys)
+    grouped = _pairs_in_runs(keys[shared], shared, max_bucket, star_oversized=star_oversized)
+    if keys.size and not shared.size:  # only lone keys: groups of one
+        return GroupedPairs(grouped.pairs, 0, 1)
+    return grouped
+
+
+def _shared_key_positions(keys: np.ndarray) -> np.ndarray:
+    """Positions of the uint64 keys that may occur more than once, ordered by key, then
+    position: every repeated key, and the few lone keys whose high bits another key shares.
+
+    Most keys are distinct. One sort of the keys with their positions in the low bits (a
+    plain sort, several times faster than an argsort) finds the keys whose high bits repeat;
+    only those few are argsorted on their full keys.
+    """
+    bits = max(int(keys.size - 1).bit_length(), 1)
+    low = np.uint64((1 << bits) - 1)
+    packed = keys & ~low
+    packed |= np.arange(keys.size, dtype=np.uint64)
+    packed.sort()
+    high = packed & ~low
+    same = high[1:] == high[:-1]  # same[k]: sorted positions k and k + 1 share their high bits
+    repeated = np.zeros(keys.size, dtype=bool)
+    repeated[1:] = same
+    repeated[:-1] |= same
+    positions = (packed[repeated] & low).astype(np.int64)
+    return positions[np.argsort(keys[positions], kind="stable")]
 
 
 def _pairs_in_runs(
     ordered: np.ndarray, members_of: np.ndarray, max_bucket: int, *, star_oversized: bool
 ) -> GroupedPairs:
-    """``group_pairs`` on sorted keys: ``members_of[k]`` is the member at sorted position k."""
+    """``group_pairs`` on sorted keys: ``members_of[k]`` is the member at sorted position k,
+    ascending within each run of equal keys."""
     runs = _shared_runs(ordered)
-    chunks = [np.empty((0, 2), dtype=np.int64)]
-    firsts, first_sizes = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    for size, members in runs.groups(members_of):
-        if size <= max_bucket:
-            first, second = np.triu_indices(size, k=1)
-            chunks.append(np.column_stack((members[:, first].ravel(), members[:, second].ravel())))
-        else:
-            firsts.append(members[:, 0])
-            first_sizes.append(np.full(members.shape[0], size, dtype=np.int64))
-            if star_oversized:
-                chunks.append(
-                    np.column_stack((np.repeat(members[:, 0], size - 1), members[:, 1:].ravel()))
-                )
+    oversized = runs.sizes > max_bucket
+    first, second = _run_pairs(runs, ~oversized, oversized & star_oversized)
+    by_size = np.argsort(runs.sizes[oversized], kind="stable")
     return GroupedPairs(
-        np.concatenate(chunks),
-        int((runs.sizes > max_bucket).sum()),
+        np.column_stack((members_of[first], members_of[second])).astype(np.int64, copy=False),
+        int(oversized.sum()),
         runs.largest,
-        np.concatenate(firsts),
-        np.concatenate(first_sizes),
+        members_of[runs.starts[oversized][by_size]].astype(np.int64),
+        runs.sizes[oversized][by_size],
     )
 
 
@@ -197,16 +227,27 @@ class SharedRuns:
     sizes: np.ndarray
     largest: int
 
-    def groups(self, members_of: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-        """``(size, members)`` per run size: a ``(runs, size)`` matrix of each run's members
-        (``members_of`` at the run's positions), sorted within each run."""
-        by_size = np.argsort(self.sizes, kind="stable")
-        starts, sizes = self.starts[by_size], self.sizes[by_size]
-        edges = np.append(np.flatnonzero(np.diff(sizes, prepend=-1)), sizes.size)
-        for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            size = int(sizes[lo])
-            at = starts[lo:hi][:, None] + np.arange(size)
-            yield size, np.sort(members_of[at].astype(np.int64), axis=1)
+
+def _run_pairs(
+    runs: SharedRuns, every: np.ndarray, star: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted positions ``(first, second)``, ``first < second``, of pairs within runs: every
+    pair in the runs flagged in ``every``, the run's first position with each other one in
+    those flagged in ``star``. All runs at once, as ranges of partners per position."""
+    starts, sizes = runs.starts[every], runs.sizes[every]
+    # Every pair: each position but a run's last is paired with all the positions after it.
+    lefts = _ranges(starts, sizes - 1)
+    fans = np.repeat(starts + sizes - 1, sizes - 1) - lefts
+    lefts = np.concatenate((lefts, runs.starts[star]))
+    fans = np.concatenate((fans, runs.sizes[star] - 1))
+    return np.repeat(lefts, fans), _ranges(lefts + 1, fans)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``np.arange(s, s + n)`` for every ``s, n`` of ``starts, lengths``, back to back."""
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if ends.size else 0
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def _shared_runs(ordered: np.ndarray) -> SharedRuns:
@@ -330,11 +371,8 @@ def sampled_containment_candidates(
     oversized = largest = 0
     for part in range(partitions):
         at = np.arange(runs.values.size) if slice_of is None else np.flatnonzero(slice_of == part)
-        owners = runs.owners[np.searchsorted(run_ends, at, side="right")]
-        kept = owners >= 0
-        packed = runs.values[at[kept]].astype(np.uint64) << np.uint64(32)
-        packed |= owners[kept].astype(np.uint64)
-        del at, owners, kept
+        packed = _packed_samples(runs, run_ends, at)
+        del at
         packed.sort()
         sample, owner = _halves(packed)
         shared_runs = _shared_runs(sample)
@@ -354,6 +392,23 @@ def sampled_containment_candidates(
     keep = (shared >= 2) & (shared >= min_share * smaller)
     pairs = np.column_stack((first[keep], second[keep]))
     return CandidateSet(pairs, 0, 0, oversized, largest)
+
+
+def _packed_samples(runs: SampleRuns, run_ends: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``value << 32 | owner`` of the samples at ascending positions ``at`` of ``runs.values``
+    (``run_ends``: the cumulative ``runs.counts``), those of dropped runs left out.
+
+    The owners come from how many of ``at`` fall in each run, not from a search per sample.
+    """
+    owners = np.repeat(runs.owners, np.diff(np.searchsorted(at, run_ends), prepend=0))
+    if not (owners >= 0).all():
+        kept = owners >= 0
+        at, owners = at[kept], owners[kept]
+    packed = np.empty(at.size, dtype=np.uint64)
+    sample, owner = _halves(packed)
+    sample[...] = runs.values[at]
+    owner[...] = owners
+    return packed
 
 
 def _sum_counts(counted: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -378,27 +433,14 @@ STAR_BUCKET = 32
 
 
 def _pair_codes(runs: SharedRuns, owners: np.ndarray, count: int, max_bucket: int) -> np.ndarray:
-    """``i * count + j`` for the pairs ``i < j`` of owners sharing a run: every pair in runs up
-    to ``STAR_BUCKET``, the first owner with each other one up to ``max_bucket``, nothing in
-    larger runs; written into one array sized in advance."""
+    """``i * count + j`` for the pairs ``i < j`` of owners sharing a run (``owners`` ascending
+    within each run): every pair in runs up to ``STAR_BUCKET``, the first owner with each
+    other one up to ``max_bucket``, nothing in larger runs."""
     sizes = runs.sizes
     every = sizes <= min(STAR_BUCKET, max_bucket)
     star = (sizes > STAR_BUCKET) & (sizes <= max_bucket)
-    total = int((sizes[every] * (sizes[every] - 1) // 2).sum() + (sizes[star] - 1).sum())
-    codes = np.empty(total, dtype=np.int64)
-    filled = 0
-    for size, members in runs.groups(owners):
-        if size > max_bucket:
-            continue
-        if size <= STAR_BUCKET:
-            first, second = np.triu_indices(size, k=1)
-            chunk = (members[:, first] * count + members[:, second]).ravel()
-        else:
-            chunk = (members[:, :1] * count + members[:, 1:]).ravel()
-        codes[filled : filled + chunk.size] = chunk
-        filled += chunk.size
-    assert filled == total
-    return codes
+    first, second = _run_pairs(runs, every, star)
+    return owners[first].astype(np.int64) * count + owners[second]
 
 
 def _count_equal(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -421,4 +463,11 @@ def merge_candidates(*sets: CandidateSet) -> np.ndarray:
     pairs = np.concatenate([s.pairs for s in sets]) if sets else np.empty((0, 2), dtype=np.int64)
     if pairs.size == 0:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(pairs, axis=0)
+    width = int(pairs.max()) + 1
+    if width > 2**31:  # i * width + j could overflow int64
+        return np.unique(pairs, axis=0)
+    # One int64 code per pair, in the pairs' lexicographic order: a plain sort, not np.unique's
+    # per-row comparisons.
+    codes = pairs[:, 0].astype(np.int64) * width + pairs[:, 1]
+    codes, _ = _count_equal(np.sort(codes))
+    return np.column_stack((codes // width, codes % width)).astype(pairs.dtype, copy=False)

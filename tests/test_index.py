@@ -1,6 +1,11 @@
+import itertools
+from unittest import mock
+
 import numpy as np
 import pytest
 from datasketch import MinHashLSH
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupdetect.index import candidate_pairs, lsh_params
 from dupdetect.shingle import shingles
@@ -103,7 +108,12 @@ def test_containment_candidates_do_not_depend_on_partitions(partitions):
 
     rng = np.random.default_rng(5)
     story = np.unique(rng.integers(0, 2**64 - 1, size=800, dtype=np.uint64))
-    sets = [story, story[:120], story[300:500], np.unique(rng.integers(0, 2**64 - 1, 400, np.uint64))]
+    sets = [
+        story,
+        story[:120],
+        story[300:500],
+        np.unique(rng.integers(0, 2**64 - 1, 400, np.uint64)),
+    ]
     picked = [containment_samples(s) for s in sets]
     runs = SampleRuns(
         np.concatenate(picked), np.array([p.size for p in picked]), np.arange(len(sets))
@@ -136,3 +146,148 @@ def test_teaser_of_a_story_on_many_sites_joins_its_cluster(tmp_path):
     result = scan([tmp_path], ScanConfig())
     assert len(result.clusters) == 1
     assert result.clusters[0].size == copies + 1
+
+
+# The vectorized grouping below is checked against plain Python on small random inputs: key
+# alphabets are tiny so buckets form, and include values that share their high bits (the
+# packed sort in _shared_key_positions must still tell them apart).
+KEY_ALPHABET = [0, 1, 2, 3, 17, 2**32, 2**32 + 1, 2**63, 2**64 - 2, 2**64 - 1]
+
+
+@st.composite
+def key_matrices(draw):
+    rows = draw(st.integers(0, 14))
+    bands = draw(st.integers(1, 4))
+    cells = draw(
+        st.lists(st.sampled_from(KEY_ALPHABET), min_size=rows * bands, max_size=rows * bands)
+    )
+    return np.array(cells, dtype=np.uint64).reshape(rows, bands)
+
+
+def _reference_lsh(keys, max_bucket):
+    """lsh_candidates in plain Python: buckets per band in key order, stars when oversized."""
+    pairs, firsts, sizes, largest = set(), [], [], 0
+    for band in range(keys.shape[1]):
+        buckets = {}
+        for row, key in enumerate(keys[:, band].tolist()):
+            buckets.setdefault(key, []).append(row)
+        oversized = []
+        for key in sorted(buckets):
+            members = buckets[key]
+            largest = max(largest, len(members))
+            if len(members) <= max_bucket:
+                pairs.update(itertools.combinations(members, 2))
+            else:
+                pairs.update((members[0], m) for m in members[1:])
+                oversized.append((len(members), members[0]))
+        for size, first in sorted(oversized, key=lambda o: o[0]):
+            firsts.append(first)
+            sizes.append(size)
+    return sorted(pairs), firsts, sizes, largest
+
+
+@given(key_matrices(), st.integers(1, 5))
+def test_lsh_candidates_match_plain_python(keys, max_bucket):
+    from dupdetect.index import lsh_candidates
+
+    found = lsh_candidates(keys, max_bucket)
+    pairs, firsts, sizes, largest = _reference_lsh(keys, max_bucket)
+    assert found.pairs.dtype == np.int64 and found.pairs.shape == (len(pairs), 2)
+    assert [tuple(p) for p in found.pairs.tolist()] == pairs
+    assert found.oversized_firsts.tolist() == firsts
+    assert found.oversized_sizes.tolist() == sizes
+    assert found.oversized_buckets == len(sizes)
+    assert found.largest_bucket == largest
+
+
+@given(key_matrices())
+def test_shared_key_positions_hold_the_repeated_keys_by_key_then_position(keys):
+    from dupdetect.index import _shared_key_positions
+
+    column = np.ascontiguousarray(keys[:, 0])
+    values = column.tolist()
+    found = _shared_key_positions(column).tolist()
+    assert found == sorted(set(found), key=lambda p: (values[p], p))
+    repeated = [p for p in found if values.count(values[p]) > 1]
+    assert repeated == sorted(
+        (p for p, k in enumerate(values) if values.count(k) > 1), key=lambda p: (values[p], p)
+    )
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40),
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40),
+)
+def test_merge_candidates_is_the_sorted_union(first, second):
+    from dupdetect.index import CandidateSet, merge_candidates
+
+    sets = [CandidateSet(np.array(p, dtype=np.int64).reshape(-1, 2), 0, 0) for p in (first, second)]
+    merged = merge_candidates(*sets)
+    assert merged.dtype == np.int64 and merged.shape[1] == 2
+    assert [tuple(p) for p in merged.tolist()] == sorted(set(first) | set(second))
+
+
+SAMPLE_ALPHABET = [0, 1, 5, 2**28, 2**28 + 1, 2**31, 2**31 + 7, 2**32 - 1]
+
+
+@st.composite
+def sample_runs(draw):
+    rows = draw(st.integers(0, 12))
+    counts = draw(st.lists(st.integers(0, 6), min_size=rows, max_size=rows))
+    values = draw(
+        st.lists(st.sampled_from(SAMPLE_ALPHABET), min_size=sum(counts), max_size=sum(counts))
+    )
+    dropped = draw(st.lists(st.booleans(), min_size=rows, max_size=rows))
+    owners = [-1 if drop else row for row, drop in enumerate(dropped)]
+    return np.array(values, np.uint32), np.array(counts, np.int64), np.array(owners, np.int64)
+
+
+def _reference_containment(values, counts, owners, count, min_share, max_bucket, star_bucket):
+    """sampled_containment_candidates in plain Python."""
+    holders, per_row, at = {}, [0] * count, 0
+    for size, owner in zip(counts.tolist(), owners.tolist(), strict=True):
+        for value in values[at : at + size].tolist():
+            if owner >= 0:
+                holders.setdefault(value, []).append(owner)
+        if owner >= 0:
+            per_row[owner] += size
+        at += size
+    shared, oversized, largest = {}, 0, 1 if holders else 0
+    for value in holders:
+        members = sorted(holders[value])
+        largest = max(largest, len(members))
+        if len(members) > max_bucket:
+            oversized += 1
+            continue
+        if len(members) <= star_bucket:
+            found = itertools.combinations(members, 2)
+        else:
+            found = ((members[0], m) for m in members[1:])
+        for pair in found:
+            shared[pair] = shared.get(pair, 0) + 1
+    pairs = [
+        (a, b)
+        for (a, b), n in sorted(shared.items())
+        if n >= 2 and n >= min_share * min(per_row[a], per_row[b])
+    ]
+    return pairs, oversized, largest
+
+
+@given(sample_runs(), st.integers(1, 6), st.sampled_from([1, 2, 16]), st.sampled_from([2, 32]))
+def test_containment_candidates_match_plain_python(runs, max_bucket, partitions, star_bucket):
+    from dupdetect import index
+
+    values, counts, owners = runs
+    with mock.patch.object(index, "STAR_BUCKET", star_bucket):
+        found = index.sampled_containment_candidates(
+            index.SampleRuns(values, counts, owners),
+            len(counts),
+            min_share=0.4,
+            max_bucket=max_bucket,
+            partitions=partitions,
+        )
+    expected = _reference_containment(
+        values, counts, owners, len(counts), 0.4, max_bucket, star_bucket
+    )
+    assert [tuple(p) for p in found.pairs.tolist()] == expected[0]
+    assert (found.oversized_buckets, found.largest_bucket) == expected[1:]
