@@ -21,6 +21,11 @@ import numpy as np
 from .hashing import combine_columns
 from .sign import fold32
 
+try:  # the C sampling pass (setup.py); the numpy code is the reference and the fallback
+    from . import _speedups
+except ImportError:  # pragma: no cover - only without a compiler at install time
+    _speedups = None
+
 
 @dataclass(frozen=True)
 class CandidateSet:
@@ -291,9 +296,24 @@ def packed_containment_samples(
     """``containment_samples`` of many sets stored back to back (``sizes[k]`` values each):
     their samples back to back, and how many each set has.
 
-    A few numpy calls per batch instead of a few per document (the scan's workers sample a
-    chunk of documents at a time).
+    One C pass per batch (a power-of-two ``sample_mod``), else a few numpy calls per batch
+    instead of a few per document (the scan's workers sample a chunk of documents at a time).
     """
+    if _speedups is not None and sample_mod & (sample_mod - 1) == 0:
+        values, counts = _speedups.packed_samples(
+            np.ascontiguousarray(shingles, dtype=np.uint64),
+            np.ascontiguousarray(sizes, dtype=np.int64),
+            sample_mod - 1,
+            min_shingles,
+        )
+        return np.frombuffer(values, np.uint32), np.frombuffer(counts, np.int64)
+    return packed_containment_samples_numpy(shingles, sizes, sample_mod, min_shingles)
+
+
+def packed_containment_samples_numpy(
+    shingles: np.ndarray, sizes: np.ndarray, sample_mod: int = SAMPLE_MOD, min_shingles: int = 20
+) -> tuple[np.ndarray, np.ndarray]:
+    """``packed_containment_samples`` in numpy: the reference for the C pass, its fallback."""
     picked = _is_sample(shingles, sample_mod)
     picked &= np.repeat(sizes >= min_shingles, sizes)
     before = np.concatenate(([0], np.cumsum(picked, dtype=np.int64)))

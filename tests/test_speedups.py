@@ -13,9 +13,11 @@ from dupdetect.sign import Signer
 from dupdetect.store import records
 from dupdetect.verify import overlap_numpy
 
-speedups = pytest.importorskip("dupdetect._speedups") if not os.environ.get(
-    "DUPDETECT_REQUIRE_SPEEDUPS"
-) else __import__("dupdetect._speedups", fromlist=["_speedups"])
+speedups = (
+    pytest.importorskip("dupdetect._speedups")
+    if not os.environ.get("DUPDETECT_REQUIRE_SPEEDUPS")
+    else __import__("dupdetect._speedups", fromlist=["_speedups"])
+)
 
 word_buffers = arrays(np.uint8, st.integers(0, 400), elements=st.sampled_from([0, 0, 97, 98, 200]))
 hash_arrays = arrays(np.uint64, st.integers(0, 300), elements=st.integers(0, 2**64 - 1))
@@ -36,8 +38,13 @@ def test_shingles_match_numpy(hashes, size):
 SIGNER = Signer(num_perm=64, seed=3)
 
 
-@given(st.lists(arrays(np.uint64, st.integers(1, 200), elements=st.integers(0, 2**64 - 1),
-                       unique=True), min_size=1, max_size=5))
+@given(
+    st.lists(
+        arrays(np.uint64, st.integers(1, 200), elements=st.integers(0, 2**64 - 1), unique=True),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_signatures_match_numpy(sets):
     signer = SIGNER
     sets = [np.sort(s) for s in sets]
@@ -133,3 +140,8 @@ def test_word_spans_match_numpy(data, draw):
     assert spans == records._word_spans_numpy(data.tobytes(), picked)
     with pytest.raises(ValueError):
         speedups.word_spans(data.tobytes(), np.array([words], dtype=np.int64))
+
+
+def test_packed_samples_reject_sizes_that_do_not_add_up():
+    with pytest.raises(ValueError, match="add up"):
+        speedups.packed_samples(np.arange(3, dtype=np.uint64), np.array([2], dtype=np.int64), 7, 0)

@@ -14,7 +14,12 @@ from hypothesis.extra.numpy import arrays
 
 from dupdetect import ScanConfig, workers
 from dupdetect.hashing import combine_columns
-from dupdetect.index import band_keys, containment_samples, packed_containment_samples
+from dupdetect.index import (
+    band_keys,
+    containment_samples,
+    packed_containment_samples,
+    packed_containment_samples_numpy,
+)
 from dupdetect.workers import DocumentInfo, ReadAhead, Shingled, shingle_inputs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -46,11 +51,12 @@ def test_band_keys_are_each_bands_combined_columns(signatures, rows):
 def test_packed_samples_are_each_sets_samples(sets, sample_mod, min_shingles):
     sizes = np.array([s.size for s in sets], dtype=np.int64)
     packed = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-    samples, counts = packed_containment_samples(packed, sizes, sample_mod, min_shingles)
     each = [containment_samples(s, sample_mod, min_shingles) for s in sets]
-    assert counts.tolist() == [s.size for s in each]
-    assert samples.dtype == np.uint32 and counts.dtype == np.int64
-    assert samples.tolist() == [v for s in each for v in s.tolist()]
+    for sample in (packed_containment_samples, packed_containment_samples_numpy):  # C and numpy
+        samples, counts = sample(packed, sizes, sample_mod, min_shingles)
+        assert counts.tolist() == [s.size for s in each]
+        assert samples.dtype == np.uint32 and counts.dtype == np.int64
+        assert samples.tolist() == [v for s in each for v in s.tolist()]
 
 
 def test_with_arrays_is_replace():
