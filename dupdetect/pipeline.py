@@ -94,7 +94,7 @@ def _scan_corpus(
     groups = group_documents(
         len(corpus.infos),
         verified,
-        representative_rank(corpus.infos),
+        representative_rank(corpus.infos, (row for pair in verified for row in (pair.a, pair.b))),
         lambda a, b: score(corpus.shingle_sets[a], corpus.shingle_sets[b]),
         _set_sizes(corpus.shingle_sets),
         rule,
@@ -141,12 +141,16 @@ def oversized_bucket_notices(
     ]
 
 
-def representative_rank(infos: list[DocumentInfo]) -> list[int]:
-    """Rank of each document for representative choice: earliest date, longest text, id."""
-    keys = [(_date_key(info.date), -info.length, info.id) for info in infos]
-    order = sorted(range(len(infos)), key=keys.__getitem__)
+def representative_rank(infos: list[DocumentInfo], rows: Iterable[int] | None = None) -> list[int]:
+    """Rank of each document for representative choice: earliest date, longest text, id.
+
+    With ``rows``, only those documents are ranked (among themselves: the same order as
+    ranking all); the others get 0. A scan ranks the documents of verified pairs, the only
+    ones a cluster can hold."""
+    ranked = range(len(infos)) if rows is None else sorted(set(rows))
+    keys = {row: (_date_key(infos[row].date), -infos[row].length, infos[row].id) for row in ranked}
     rank = [0] * len(infos)
-    for position, row in enumerate(order):
+    for position, row in enumerate(sorted(keys, key=keys.__getitem__)):
         rank[row] = position
     return rank
 

@@ -4,6 +4,8 @@ pair exactly finds, on a small generated corpus (issue 4: within 0.005 precision
 import itertools
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupdetect import ScanConfig, scan
 from dupdetect.boilerplate import remove_boilerplate
@@ -13,7 +15,7 @@ from dupdetect.evaluate import score_clusters
 from dupdetect.pipeline import representative_rank
 from dupdetect.synth import write_corpus
 from dupdetect.verify import MatchRule, score, verify_pairs
-from dupdetect.workers import shingle_inputs
+from dupdetect.workers import DocumentInfo, shingle_inputs
 
 
 def _exact_clusters(docs, config):
@@ -47,3 +49,26 @@ def test_fast_path_matches_exact_all_pairs(tmp_path):
     agreement = score_clusters(fast, exact, ids)
     assert agreement.precision >= 0.995 and agreement.recall >= 0.995, agreement
     assert len(exact) > 10  # the corpus has clusters to find
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "2024-05-01", "2024-05-01T10:00:00+02:00", "soon"]),
+            st.integers(0, 5),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.data(),
+)
+def test_ranking_some_documents_orders_them_as_ranking_all(docs, data):
+    infos = [
+        DocumentInfo(f"d{i}", f"d{i}", "", "", "", date, length, "")
+        for i, (date, length) in enumerate(docs)
+    ]
+    rows = data.draw(st.lists(st.integers(0, len(infos) - 1), max_size=20))
+    every, some = representative_rank(infos), representative_rank(infos, iter(rows))
+    for a in rows:
+        for b in rows:
+            assert (every[a] < every[b]) == (some[a] < some[b])
