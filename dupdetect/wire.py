@@ -130,8 +130,7 @@ def _dateline_matches(text: str) -> list[re.Match[str]]:
     line start ~4 us a line: together most of the wire cleanup before.
     """
     matches: list[re.Match[str]] = []
-    hints = (hint.start() for hint in _DATELINE_HINT.finditer(text))
-    for start, end in _lines_holding(text, hints):
+    for start, end in _lines_holding(text, _dateline_hints(text)):
         headings = (mark.end() for mark in _HEADING_MARK.finditer(text, start, end))
         for at in (start, *headings):
             if matches and at < matches[-1].end():
@@ -140,6 +139,16 @@ def _dateline_matches(text: str) -> list[re.Match[str]]:
             if match:
                 matches.append(match)
     return matches
+
+
+def _dateline_hints(text: str) -> Iterator[int]:
+    """Where ``_DATELINE_HINT`` matches, ascending: tried only at each ")" (found with
+    ``str.find``, far cheaper than the regex scanning every character for one)."""
+    at = text.find(")")
+    while at != -1:
+        if _DATELINE_HINT.match(text, at):
+            yield at
+        at = text.find(")", at + 1)
 
 
 def _lines_holding(text: str, positions: Iterator[int]) -> Iterator[tuple[int, int]]:

@@ -28,6 +28,12 @@ def test_datelines_are_those_a_full_scan_finds(text):
 
 
 @given(texts)
+def test_dateline_hints_are_those_a_full_scan_finds(text):
+    expected = [m.start() for m in wire._DATELINE_HINT.finditer(text)]
+    assert list(wire._dateline_hints(text)) == expected
+
+
+@given(texts)
 def test_plain_dateline_is_the_first_a_full_scan_finds(text):
     match, expected = wire._plain_dateline(text), wire._PLAIN_DATELINE.search(text)
     assert (match and match.span()) == (expected and expected.span())
