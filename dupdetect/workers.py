@@ -32,8 +32,13 @@ from .shingle_sets import Spilled, spill
 from .sign import Signer
 from .wire import WireCleaned, strip_wire
 
-#: Files per task sent to a worker: large enough to amortize pickling, small enough to balance.
-CHUNK_FILES = 64
+#: Files per task sent to a worker: large enough to amortize the costs paid per task (pickling,
+#: the pool's bookkeeping, a few numpy calls), small enough to balance. 256 instead of 64 cut
+#: the main process's CPU in a 100k scan by ~1 s.
+CHUNK_FILES = 256
+#: The first chunks are smaller, doubling up to CHUNK_FILES: a scan of a few hundred files
+#: still gives every worker some, and the first results come back sooner.
+FIRST_CHUNK_FILES = 16
 #: Chunks queued per worker ahead of the one being consumed (bounds memory on huge walks).
 CHUNKS_AHEAD = 4
 
@@ -200,7 +205,7 @@ def shingle_chunks(
     this process (``config.jobs`` 1, standard input) carry their sets as arrays."""
     walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
     if config.jobs <= 1:
-        for chunk in _chunks(walk, CHUNK_FILES):
+        for chunk in _chunks(walk):
             yield _packed_chunk(chunk, config, encoder and encoder())
         return
     yield from _in_pool(walk, config, ahead, encoder, spill_folder)
@@ -350,7 +355,7 @@ def _in_pool(
     pending = _Pending()
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
         try:
-            for chunk in _chunks(walk, CHUNK_FILES):
+            for chunk in _chunks(walk):
                 if any(isinstance(e, InputFile) and e.stdin for e in chunk):
                     # Standard input can only be read here: finish what is queued, then read
                     # this chunk in-process, so the order stays that of the walk.
@@ -410,6 +415,9 @@ def _documents_in(task: Future[PackedChunk]) -> int:
     return 0 if task.exception() is not None else task.result().shingle_counts.size
 
 
-def _chunks(entries: Iterator[InputFile | Skipped], size: int) -> Iterator[list]:
+def _chunks(entries: Iterator[InputFile | Skipped]) -> Iterator[list]:
+    """The entries in chunks of FIRST_CHUNK_FILES, doubling up to CHUNK_FILES."""
+    size = min(FIRST_CHUNK_FILES, CHUNK_FILES)
     while chunk := list(islice(entries, size)):
         yield chunk
+        size = min(2 * size, CHUNK_FILES)

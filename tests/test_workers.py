@@ -122,7 +122,9 @@ def test_packed_chunks_and_single_items_build_the_same_corpus(messy, monkeypatch
     bulk = build_corpus(workers.shingle_chunks([messy], config), quiet)
     single = build_corpus(workers.shingle_inputs([messy], config), quiet)
     assert bulk.infos == single.infos and bulk.skipped == single.skipped
-    assert all(np.array_equal(a, b) for a, b in zip(bulk.shingle_sets, single.shingle_sets, strict=True))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(bulk.shingle_sets, single.shingle_sets, strict=True)
+    )
     assert np.array_equal(bulk.band_keys, single.band_keys)
     assert np.array_equal(bulk.samples.values, single.samples.values)
     assert np.array_equal(bulk.samples.owners, single.samples.owners)
@@ -149,3 +151,10 @@ def test_a_pool_scan_spills_sets_to_a_folder_it_removes(messy, tmp_path, monkeyp
     assert adopted, "the workers wrote no sets to the spill folder"
     assert _json(pooled) == _json(scan([messy], ScanConfig(jobs=1)))
     assert list(scratch.iterdir()) == []
+
+
+def test_chunks_start_small_and_double_up_to_the_chunk_size(monkeypatch):
+    sizes = [len(chunk) for chunk in workers._chunks(iter(range(1000)))]
+    assert sizes == [16, 32, 64, 128, 256, 256, 248]
+    monkeypatch.setattr(workers, "CHUNK_FILES", 2)
+    assert [len(chunk) for chunk in workers._chunks(iter(range(5)))] == [2, 2, 1]
