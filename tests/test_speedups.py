@@ -43,12 +43,15 @@ SIGNER = Signer(num_perm=64, seed=3)
         arrays(np.uint64, st.integers(1, 200), elements=st.integers(0, 2**64 - 1), unique=True),
         min_size=1,
         max_size=5,
-    )
+    ),
+    st.integers(1, SIGNER.num_perm),
 )
-def test_signatures_match_numpy(sets):
+def test_signatures_match_numpy(sets, perms):
     signer = SIGNER
     sets = [np.sort(s) for s in sets]
-    assert np.array_equal(signer.sign(sets), signer.sign_numpy(sets))
+    full = signer.sign_numpy(sets)
+    assert np.array_equal(signer.sign(sets), full)
+    assert np.array_equal(signer.sign(sets, perms), full[:, :perms])  # blocks of 8 and a rest
 
 
 @given(hash_arrays, hash_arrays)
