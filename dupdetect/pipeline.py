@@ -89,7 +89,7 @@ def _scan_corpus(
     report("verifying", 0, len(candidates))
     if isinstance(corpus.shingle_sets, ShingleSets):
         corpus.shingle_sets.prefetch(candidates.ravel())
-    verified = verify_pairs(candidates, corpus.shingle_sets, rule)
+    verified = verify_pairs(candidates, corpus.shingle_sets, rule, threads=config.jobs)
     report("verifying", len(candidates), len(candidates))
     groups = group_documents(
         len(corpus.infos),

@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,8 @@ except ImportError:  # pragma: no cover - without a compiler, or on Windows
 _ITEM = np.dtype(np.uint64).itemsize
 #: Appended bytes buffered before one write.
 _FLUSH_BYTES = 4 << 20
+#: ShingleSets.overlaps gives another thread at least this many pairs, or none.
+_PAIRS_PER_THREAD = 10_000
 
 
 class ShingleSets(Sequence[np.ndarray]):
@@ -171,10 +174,11 @@ class ShingleSets(Sequence[np.ndarray]):
             if size:
                 advise(self._fds[file], offset, size, os.POSIX_FADV_WILLNEED)
 
-    def overlaps(self, pairs: np.ndarray) -> np.ndarray:
+    def overlaps(self, pairs: np.ndarray, threads: int = 1) -> np.ndarray:
         """How many values the two sets of every pair of positions share (``int64``, one per
         row of the ``(n, 2)`` array ``pairs``); sorted by first position, each first set is
-        read once per run of pairs."""
+        read once per run of pairs. With ``threads`` > 1, a large batch is split among that
+        many threads (the C loop runs without the GIL)."""
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         self._flush()
         if pairs.size and (pairs.min() < 0 or pairs.max() >= self._count):
@@ -183,10 +187,20 @@ class ShingleSets(Sequence[np.ndarray]):
         if _c_overlaps_at is None:
             return _overlaps_by_reading(self, pairs, shared)
         fds = np.array(self._fds, dtype=np.int32)[self._files[: self._count]]
+        where = (fds, self._offsets[: self._count], self._sizes[: self._count])
+        parts = max(1, min(threads, len(pairs) // _PAIRS_PER_THREAD))
+        bounds = np.linspace(0, len(pairs), parts + 1).astype(np.int64).tolist()
         try:
-            _c_overlaps_at(
-                fds, self._offsets[: self._count], self._sizes[: self._count], pairs, shared
-            )
+            if parts == 1:
+                _c_overlaps_at(*where, pairs, shared)
+                return shared
+            with ThreadPoolExecutor(parts) as pool:
+                tasks = [
+                    pool.submit(_c_overlaps_at, *where, pairs[start:stop], shared[start:stop])
+                    for start, stop in zip(bounds, bounds[1:], strict=False)
+                ]
+                for task in tasks:
+                    task.result()
         except OSError as exc:
             raise OSError(f"cannot read the shingle store: {exc.strerror or exc}") from exc
         return shared

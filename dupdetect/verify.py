@@ -93,7 +93,7 @@ class VerifiedPair:
 
 
 def verify_pairs(
-    pairs: np.ndarray, shingle_sets: Sequence[np.ndarray], rule: MatchRule
+    pairs: np.ndarray, shingle_sets: Sequence[np.ndarray], rule: MatchRule, threads: int = 1
 ) -> list[VerifiedPair]:
     """Score every candidate pair exactly and keep those the rule accepts.
 
@@ -101,8 +101,9 @@ def verify_pairs(
     matters when ``shingle_sets`` reads from disk. Overlaps are counted for every pair; the
     rule is then applied to all of them at once with a rounding margin, and only the pairs
     that can pass are scored and tested one by one (the same rounded scores as ``score``).
+    A store that counts overlaps itself may use ``threads`` for it.
     """
-    shared, size_a, size_b = _overlaps(pairs, shingle_sets)
+    shared, size_a, size_b = _overlaps(pairs, shingle_sets, threads)
     maybe = np.flatnonzero(_may_match(shared, size_a, size_b, rule))
     verified = []
     for k in maybe.tolist():
@@ -118,7 +119,7 @@ _ROUNDING_MARGIN = 1e-4
 
 
 def _overlaps(
-    pairs: np.ndarray, shingle_sets: Sequence[np.ndarray]
+    pairs: np.ndarray, shingle_sets: Sequence[np.ndarray], threads: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shared hashes and both set sizes of every pair.
 
@@ -128,7 +129,7 @@ def _overlaps(
     counts_overlaps = getattr(shingle_sets, "overlaps", None)
     if counts_overlaps is not None:
         sizes = shingle_sets.sizes  # type: ignore[attr-defined]
-        return counts_overlaps(pairs), sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+        return counts_overlaps(pairs, threads), sizes[pairs[:, 0]], sizes[pairs[:, 1]]
     shared = np.zeros(len(pairs), dtype=np.int64)
     size_a = np.zeros(len(pairs), dtype=np.int64)
     size_b = np.zeros(len(pairs), dtype=np.int64)

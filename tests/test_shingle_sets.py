@@ -243,3 +243,19 @@ def test_overlaps_reject_positions_out_of_range_and_short_files():
     with pytest.raises(OSError, match="shingle store"):
         store.overlaps(np.array([[0, 0]]))
     store.close()
+
+
+def test_overlaps_split_among_threads_count_the_same(monkeypatch):
+    import dupdetect.shingle_sets as module
+
+    rng = np.random.default_rng(3)
+    sets = [np.unique(rng.integers(0, 200, size=int(n))) for n in rng.integers(0, 120, size=40)]
+    pairs = np.array(sorted(rng.integers(0, 40, size=(300, 2)).tolist()), dtype=np.int64)
+    store = ShingleSets.of(sets)
+    try:
+        one = store.overlaps(pairs)
+        monkeypatch.setattr(module, "_PAIRS_PER_THREAD", 7)
+        assert np.array_equal(store.overlaps(pairs, threads=3), one)
+    finally:
+        store.close()
+    assert one.tolist() == [np.intersect1d(sets[a], sets[b]).size for a, b in pairs.tolist()]
