@@ -5,6 +5,7 @@ Usage (from the repo root; ``make bench`` runs the default):
     .venv/bin/python bench/bench.py                    # 10,000 documents
     .venv/bin/python bench/bench.py --docs 100000      # naive baseline timed on a 10k subset
     .venv/bin/python bench/bench.py --docs 100000 1000000 --jobs 2   # both sizes + scaling
+    .venv/bin/python bench/bench.py --docs 100000 --repeat 3         # medians of 3 turns
 
 The synthetic corpus (``dupdetect.synth``) is written once to ``data/bench-<docs>/`` and reused
 while its ``manifest.json`` matches. Every measurement runs in its own subprocess, so its peak
@@ -17,12 +18,14 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +129,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--floor-processes", type=int, nargs="*", default=[1, 2], help="floor variants to run"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the floors and dupdetect this many times each, taking turns, and report the "
+        "median wall time (shared machines drift; the naive baseline runs once)",
+    )
     return parser.parse_args(argv)
 
 
@@ -214,6 +224,18 @@ def read_clusters(csv_path: Path) -> list[list[str]]:
     return list(clusters.values())
 
 
+def median_row(runs: list[Row]) -> Row:
+    """One variant's runs as one row: the median wall time, the largest peak RSS, and (for
+    several runs) every wall time in the notes."""
+    if len(runs) == 1:
+        return runs[0]
+    walls = sorted(r.wall for r in runs)
+    middle = statistics.median(walls)
+    note = f"median of {len(runs)} runs ({', '.join(f'{w:.1f}' for w in walls)} s)"
+    notes = "; ".join(filter(None, [runs[-1].note, note]))
+    return Row(runs[0].variant, runs[0].docs, middle, max(r.rss_mb for r in runs), notes)
+
+
 def table(rows: list[Row]) -> str:
     """Markdown table of the rows, with ratios against the naive baseline and the floors."""
     naive = next((r for r in rows if r.variant.startswith("naive")), None)
@@ -235,8 +257,10 @@ def table(rows: list[Row]) -> str:
 
 
 def _short(variant: str) -> str:
-    return "floor 1p" if variant.startswith("floor (") else variant.replace(", ", " ").replace(
-        " processes", "p"
+    return (
+        "floor 1p"
+        if variant.startswith("floor (")
+        else variant.replace(", ", " ").replace(" processes", "p")
     )
 
 
@@ -287,7 +311,9 @@ INTRO = """# Benchmarks
 Each variant runs in its own subprocess; peak RSS is that process tree's largest resident set
 (`ru_maxrss` of the children). Rerun with `make bench` or
 `.venv/bin/python bench/bench.py --docs 100000`. Absolute numbers depend on the machine;
-**ratios are what we quote.**
+**ratios are what we quote.** With `--repeat N` the floors and dupdetect run N times each,
+taking turns (so a slow phase of a shared machine hits every variant), and the table gives
+the median wall time of each.
 """
 
 
@@ -312,8 +338,10 @@ def run_size(docs: int, args: argparse.Namespace) -> tuple[str, list[Row]]:
     corpus = ensure_corpus(docs, args.seed)
     docs_dir, gold = corpus / "docs", corpus / "gold.jsonl"
     rows = [] if args.skip_naive else [run_naive(docs_dir, docs)]
-    rows += [run_floor(docs_dir, docs, processes) for processes in args.floor_processes]
-    rows += [run_dupdetect(docs_dir, docs, jobs, gold) for jobs in args.jobs]
+    variants = [partial(run_floor, docs_dir, docs, processes) for processes in args.floor_processes]
+    variants += [partial(run_dupdetect, docs_dir, docs, jobs, gold) for jobs in args.jobs]
+    turns = [[variant() for variant in variants] for _ in range(max(1, args.repeat))]
+    rows += [median_row(list(runs)) for runs in zip(*turns, strict=True)]
     manifest = json.loads((corpus / "manifest.json").read_text())
     section = (
         f"\n## {docs:,} documents (seed {args.seed})\n\n{machine()} · corpus "
