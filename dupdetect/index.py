@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -374,12 +376,14 @@ def sampled_containment_candidates(
     min_share: float = 0.4,
     max_bucket: int = 500,
     partitions: int = 16,
+    threads: int = 1,
 ) -> CandidateSet:
     """``containment_candidates`` from precomputed samples of ``count`` rows.
 
-    Samples are grouped in ``partitions`` slices of the value range, one slice at a time, so
-    the working memory is that of one slice (value and owner packed in a uint64, sorted in
-    place) plus the shared-sample counts per pair; a million articles' 80 million samples
+    Samples are grouped in ``partitions`` slices of the value range, one slice at a time (in
+    each of ``threads`` threads: numpy's sorts and searches run without the GIL), so the
+    working memory is that of one slice a thread (value and owner packed in a uint64, sorted
+    in place) plus the shared-sample counts per pair; a million articles' 80 million samples
     never need more than a few hundred MB on top of themselves.
     """
     bits = partitions.bit_length() - 1
@@ -387,23 +391,19 @@ def sampled_containment_candidates(
         raise ValueError(f"partitions must be a power of two up to 256, got {partitions}")
     run_ends = np.cumsum(runs.counts)
     slice_of = (runs.values >> np.uint32(32 - bits)).astype(np.uint8) if bits else None
-    counted: list[tuple[np.ndarray, np.ndarray]] = []
-    oversized = largest = 0
-    for part in range(partitions):
+
+    def count_slice(part: int) -> _SliceCounts:
         at = np.arange(runs.values.size) if slice_of is None else np.flatnonzero(slice_of == part)
-        packed = _packed_samples(runs, run_ends, at)
-        del at
-        packed.sort()
-        sample, owner = _halves(packed)
-        shared_runs = _shared_runs(sample)
-        codes = _pair_codes(shared_runs, owner, count, max_bucket)
-        oversized += int((shared_runs.sizes > max_bucket).sum())
-        largest = max(largest, shared_runs.largest if packed.size else 0)
-        del packed, sample, owner, shared_runs
-        codes.sort()
-        counted.append(_count_equal(codes))
-    del slice_of
-    codes, shared = _sum_counts(counted)
+        return _count_slice(_packed_samples(runs, run_ends, at), count, max_bucket)
+
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            slices = list(pool.map(count_slice, range(partitions)))
+    else:
+        slices = [count_slice(part) for part in range(partitions)]
+    oversized = sum(s.oversized for s in slices)
+    largest = max((s.largest for s in slices), default=0)
+    codes, shared = _sum_counts([s.counted for s in slices])
     per_row = np.bincount(
         runs.owners[runs.owners >= 0], weights=runs.counts[runs.owners >= 0], minlength=count
     ).astype(np.int64)
@@ -412,6 +412,28 @@ def sampled_containment_candidates(
     keep = (shared >= 2) & (shared >= min_share * smaller)
     pairs = np.column_stack((first[keep], second[keep]))
     return CandidateSet(pairs, 0, 0, oversized, largest)
+
+
+class _SliceCounts(NamedTuple):
+    """What one slice of the samples gave: its pair codes and how many samples each pair
+    shares (``_count_equal``), its oversized sample runs and its largest run."""
+
+    counted: tuple[np.ndarray, np.ndarray]
+    oversized: int
+    largest: int
+
+
+def _count_slice(packed: np.ndarray, count: int, max_bucket: int) -> _SliceCounts:
+    """Pairs sharing samples within one slice (``_packed_samples``; sorted here, in place)."""
+    packed.sort()
+    sample, owner = _halves(packed)
+    shared_runs = _shared_runs(sample)
+    codes = _pair_codes(shared_runs, owner, count, max_bucket)
+    oversized = int((shared_runs.sizes > max_bucket).sum())
+    largest = shared_runs.largest if packed.size else 0
+    del packed, sample, owner, shared_runs
+    codes.sort()
+    return _SliceCounts(_count_equal(codes), oversized, largest)
 
 
 def _packed_samples(runs: SampleRuns, run_ends: np.ndarray, at: np.ndarray) -> np.ndarray:

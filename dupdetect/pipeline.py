@@ -78,9 +78,10 @@ def _scan_corpus(
     index_keys(corpus, config, bands, rows)
     lsh = lsh_candidates(corpus.band_keys, config.max_bucket)  # type: ignore[arg-type]
     contained = sampled_containment_candidates(
-        corpus.samples,
+        corpus.samples,  # type: ignore[arg-type]
         len(corpus.infos),
-        max_bucket=config.max_bucket,  # type: ignore[arg-type]
+        max_bucket=config.max_bucket,
+        threads=config.jobs,
     )
     candidates = merge_candidates(lsh, contained)
     corpus.notices += oversized_bucket_notices(lsh, corpus.infos, config.max_bucket)

@@ -273,8 +273,16 @@ def _reference_containment(values, counts, owners, count, min_share, max_bucket,
     return pairs, oversized, largest
 
 
-@given(sample_runs(), st.integers(1, 6), st.sampled_from([1, 2, 16]), st.sampled_from([2, 32]))
-def test_containment_candidates_match_plain_python(runs, max_bucket, partitions, star_bucket):
+@given(
+    sample_runs(),
+    st.integers(1, 6),
+    st.sampled_from([1, 2, 16]),
+    st.sampled_from([2, 32]),
+    st.sampled_from([1, 3]),
+)
+def test_containment_candidates_match_plain_python(
+    runs, max_bucket, partitions, star_bucket, threads
+):
     from dupdetect import index
 
     values, counts, owners = runs
@@ -285,6 +293,7 @@ def test_containment_candidates_match_plain_python(runs, max_bucket, partitions,
             min_share=0.4,
             max_bucket=max_bucket,
             partitions=partitions,
+            threads=threads,
         )
     expected = _reference_containment(
         values, counts, owners, len(counts), 0.4, max_bucket, star_bucket
