@@ -84,6 +84,13 @@ def test_c_hinted_lines_in_long_texts_of_every_width():
         assert len(expected) == 80
 
 
+@given(texts | st.text(alphabet="-—–a\n", max_size=12))
+def test_dash_check_is_any_dash_in_the_text(text):
+    assert wire._has_dash(text) == any(dash in text for dash in wire._DASHES)
+    if wire._speedups is not None:
+        assert wire._speedups.has_double_hyphen(text) == ("--" in text)
+
+
 def test_c_hinted_lines_rejects_one_character_needles():
     if wire._speedups is None:
         return
