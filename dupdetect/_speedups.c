@@ -638,54 +638,60 @@ static PyObject *hinted_lines(PyObject *self, PyObject *args) {
     return found;
 }
 
-/* packed_samples(shingles: buffer of uint64, sizes: buffer of int64, mask: int, min_shingles:
- * int) -> (bytes of uint32, bytes of int64): index.packed_containment_samples for a power-of-two
- * sample_mod (mask = sample_mod - 1) in one pass: of the sets stored back to back (sizes[k]
- * values each), every value v of a set of at least min_shingles values with v & mask == 0,
- * folded to 32 bits as sign.fold32 does (v ^ v >> 32), in order; and how many each set gave. */
+/* packed_samples(sets: sequence of buffers of uint64, mask: int, min_shingles: int) ->
+ * (bytes of uint32, bytes of int64): index.packed_containment_samples for a power-of-two
+ * sample_mod (mask = sample_mod - 1) in one pass: of each set of at least min_shingles
+ * values, every value v with v & mask == 0, folded to 32 bits as sign.fold32 does
+ * (v ^ v >> 32), in order; and how many each set gave. */
 static PyObject *packed_samples(PyObject *self, PyObject *args) {
-    Py_buffer sv, zv;
+    PyObject *items, *values = NULL, *counts = NULL, *result = NULL;
     unsigned long long mask;
-    Py_ssize_t min_shingles;
-    if (!PyArg_ParseTuple(args, "y*y*Kn", &sv, &zv, &mask, &min_shingles)) return NULL;
-    PyObject *values = NULL, *counts = NULL, *result = NULL;
-    Py_ssize_t n = sv.len / (Py_ssize_t)sizeof(uint64_t), sets = zv.len / (Py_ssize_t)sizeof(int64_t);
-    const uint64_t *shingles = (const uint64_t *)sv.buf;
-    const int64_t *sizes = (const int64_t *)zv.buf;
-    Py_ssize_t total = 0;
-    for (Py_ssize_t k = 0; k < sets; k++) {
-        if (sizes[k] < 0) break;
-        total += sizes[k];
-    }
-    if (sv.len % (Py_ssize_t)sizeof(uint64_t) || zv.len % (Py_ssize_t)sizeof(int64_t) || total != n) {
-        PyErr_SetString(PyExc_ValueError, "packed_samples: sizes do not add up to the values given");
+    Py_ssize_t min_shingles, kept = 0;
+    if (!PyArg_ParseTuple(args, "OKn", &items, &mask, &min_shingles)) return NULL;
+    PyObject *sets = PySequence_Fast(items, "packed_samples: sets must be a sequence");
+    if (sets == NULL) return NULL;
+    Py_ssize_t n_sets = PySequence_Fast_GET_SIZE(sets), total = 0;
+    Py_buffer *views = PyMem_Calloc((size_t)(n_sets ? n_sets : 1), sizeof(Py_buffer));
+    Py_ssize_t got = 0;
+    if (views == NULL) {
+        PyErr_NoMemory();
         goto done;
     }
-    values = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(uint32_t));
-    counts = PyBytes_FromStringAndSize(NULL, sets * (Py_ssize_t)sizeof(int64_t));
+    for (; got < n_sets; got++) {
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(sets, got), &views[got], PyBUF_SIMPLE) < 0)
+            goto done;
+        if (views[got].len % (Py_ssize_t)sizeof(uint64_t)) {
+            got++;
+            PyErr_SetString(PyExc_ValueError, "packed_samples: a set's length is not a multiple of 8");
+            goto done;
+        }
+        total += views[got].len / (Py_ssize_t)sizeof(uint64_t);
+    }
+    values = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(uint32_t));
+    counts = PyBytes_FromStringAndSize(NULL, n_sets * (Py_ssize_t)sizeof(int64_t));
     if (values == NULL || counts == NULL) goto done;
     uint32_t *out = (uint32_t *)PyBytes_AS_STRING(values);
     int64_t *taken = (int64_t *)PyBytes_AS_STRING(counts);
-    Py_ssize_t kept = 0, at = 0;
-    for (Py_ssize_t k = 0; k < sets; k++) {
-        Py_ssize_t before = kept, end = at + sizes[k];
-        if (sizes[k] >= min_shingles) {
-            for (Py_ssize_t i = at; i < end; i++) {
+    for (Py_ssize_t k = 0; k < n_sets; k++) {
+        const uint64_t *shingles = (const uint64_t *)views[k].buf;
+        Py_ssize_t size = views[k].len / (Py_ssize_t)sizeof(uint64_t), before = kept;
+        if (size >= min_shingles) {
+            for (Py_ssize_t i = 0; i < size; i++) {
                 uint64_t v = shingles[i];
                 out[kept] = (uint32_t)(v ^ (v >> 32));
                 kept += (v & mask) == 0;
             }
         }
         taken[k] = kept - before;
-        at = end;
     }
     if (_PyBytes_Resize(&values, kept * (Py_ssize_t)sizeof(uint32_t)) < 0) goto done;
     result = PyTuple_Pack(2, values, counts);
 done:
+    for (Py_ssize_t k = 0; k < got; k++) PyBuffer_Release(&views[k]);
+    PyMem_Free(views);
+    Py_DECREF(sets);
     Py_XDECREF(values);
     Py_XDECREF(counts);
-    PyBuffer_Release(&sv);
-    PyBuffer_Release(&zv);
     return result;
 }
 
@@ -878,7 +884,7 @@ static PyMethodDef methods[] = {
     {"hinted_lines", hinted_lines, METH_VARARGS,
      "hinted_lines(text, needles) -> list: numbers of the lines holding a needle (ASCII, any case)."},
     {"packed_samples", packed_samples, METH_VARARGS,
-     "packed_samples(shingles, sizes, mask, min_shingles) -> (uint32 samples, int64 counts)."},
+     "packed_samples(sets, mask, min_shingles) -> (uint32 samples, int64 counts)."},
     {"has_double_hyphen", has_double_hyphen, METH_VARARGS,
      "has_double_hyphen(text) -> bool: whether text holds \"--\"."},
     {"find_any", find_any, METH_VARARGS,

@@ -293,29 +293,28 @@ def containment_samples(
 
 
 def packed_containment_samples(
-    shingles: np.ndarray, sizes: np.ndarray, sample_mod: int = SAMPLE_MOD, min_shingles: int = 20
+    sets: Sequence[np.ndarray], sample_mod: int = SAMPLE_MOD, min_shingles: int = 20
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``containment_samples`` of many sets stored back to back (``sizes[k]`` values each):
-    their samples back to back, and how many each set has.
+    """``containment_samples`` of many sets: their samples back to back, and how many each
+    set has.
 
-    One C pass per batch (a power-of-two ``sample_mod``), else a few numpy calls per batch
-    instead of a few per document (the scan's workers sample a chunk of documents at a time).
+    One C pass over the sets (a power-of-two ``sample_mod``), else a few numpy calls per
+    batch instead of a few per document (the scan's workers sample a chunk at a time).
     """
     if _speedups is not None and sample_mod & (sample_mod - 1) == 0:
-        values, counts = _speedups.packed_samples(
-            np.ascontiguousarray(shingles, dtype=np.uint64),
-            np.ascontiguousarray(sizes, dtype=np.int64),
-            sample_mod - 1,
-            min_shingles,
-        )
+        arrays = [np.ascontiguousarray(s, dtype=np.uint64) for s in sets]
+        values, counts = _speedups.packed_samples(arrays, sample_mod - 1, min_shingles)
         return np.frombuffer(values, np.uint32), np.frombuffer(counts, np.int64)
+    sizes = np.array([s.size for s in sets], dtype=np.int64)
+    shingles = np.concatenate(sets) if len(sets) else np.empty(0, dtype=np.uint64)
     return packed_containment_samples_numpy(shingles, sizes, sample_mod, min_shingles)
 
 
 def packed_containment_samples_numpy(
     shingles: np.ndarray, sizes: np.ndarray, sample_mod: int = SAMPLE_MOD, min_shingles: int = 20
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``packed_containment_samples`` in numpy: the reference for the C pass, its fallback."""
+    """``packed_containment_samples`` in numpy, of sets stored back to back (``sizes[k]``
+    values each): the reference for the C pass, its fallback."""
     picked = _is_sample(shingles, sample_mod)
     picked &= np.repeat(sizes >= min_shingles, sizes)
     before = np.concatenate(([0], np.cumsum(picked, dtype=np.int64)))

@@ -253,7 +253,6 @@ class PackedChunk:
             ]
             docs = [i for i in items if isinstance(i, Shingled) and i.shingles is not None]
         sets: list[np.ndarray] = [doc.shingles for doc in docs]  # type: ignore[misc]
-        shingles = _concatenate(sets, np.uint64)
         keys = np.empty((0, 0), dtype=np.uint64)
         if sets:
             bands, rows = _lsh_params(config.effective_lsh_threshold, config.num_perm)
@@ -261,15 +260,15 @@ class PackedChunk:
             keys = band_keys(signatures, bands, rows)
         if encoder is None:
             samples, sample_counts = packed_containment_samples(
-                shingles,
-                np.array([s.size for s in sets], dtype=np.int64),
-                min_shingles=config.min_containment_shingles,
+                sets, min_shingles=config.min_containment_shingles
             )
         else:  # an encoded chunk goes to an index, which stores the encoder's sample terms
             samples, sample_counts = np.empty(0, np.uint32), np.zeros(len(sets), np.int64)
-        spilled = None
-        if spill_folder is not None and shingles.size:
-            spilled, shingles = spill(spill_folder, shingles), np.empty(0, dtype=np.uint64)
+        spilled, shingles = None, np.empty(0, dtype=np.uint64)
+        if spill_folder is not None and sets:  # written from the arrays, never concatenated
+            spilled = spill(spill_folder, sets)
+        elif sets:
+            shingles = np.concatenate(sets)
         stripped = {id(doc) for doc in docs}
         return cls(
             [i.with_arrays(None) if id(i) in stripped else i for i in items],  # type: ignore[union-attr]
@@ -310,10 +309,6 @@ class PackedChunk:
                 self.samples[sample_at : sample_at + samples],
             )
             shingle_at, sample_at, doc = shingle_at + count, sample_at + samples, doc + 1
-
-
-def _concatenate(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
 
 
 def _packed_chunk(

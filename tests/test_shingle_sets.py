@@ -166,8 +166,7 @@ def _spilled_into(store, sets):
     from dupdetect.shingle_sets import spill, spill_starts
 
     counts = np.array([s.size for s in sets], dtype=np.int64)
-    values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
-    spilled = spill(store.spill_folder, values)
+    spilled = spill(store.spill_folder, sets)
     store.extend_spilled_at(spilled, spill_starts(spilled.offset, counts), counts)
 
 
@@ -259,3 +258,18 @@ def test_overlaps_split_among_threads_count_the_same(monkeypatch):
     finally:
         store.close()
     assert one.tolist() == [np.intersect1d(sets[a], sets[b]).size for a, b in pairs.tolist()]
+
+
+def test_a_short_pwritev_is_finished_buffer_by_buffer(monkeypatch):
+    import dupdetect.shingle_sets as module
+
+    real = module.os.pwritev
+    monkeypatch.setattr(module.os, "pwritev", lambda fd, views, at: real(fd, views[:1], at) - 3)
+    sets = [np.arange(n, dtype=np.uint64) * 7 for n in (5, 0, 9, 2)]
+    store = ShingleSets()
+    try:
+        _spilled_into(store, sets)
+        _spilled_into(store, sets[::-1])
+        assert [a.tolist() for a in store] == [a.tolist() for a in sets + sets[::-1]]
+    finally:
+        store.close()

@@ -145,6 +145,8 @@ def test_word_spans_match_numpy(data, draw):
         speedups.word_spans(data.tobytes(), np.array([words], dtype=np.int64))
 
 
-def test_packed_samples_reject_sizes_that_do_not_add_up():
-    with pytest.raises(ValueError, match="add up"):
-        speedups.packed_samples(np.arange(3, dtype=np.uint64), np.array([2], dtype=np.int64), 7, 0)
+def test_packed_samples_reject_what_is_not_uint64_sets():
+    with pytest.raises(ValueError, match="multiple of 8"):
+        speedups.packed_samples([b"\x00" * 12], 7, 0)
+    with pytest.raises(TypeError):
+        speedups.packed_samples(5, 7, 0)

@@ -52,8 +52,10 @@ def test_packed_samples_are_each_sets_samples(sets, sample_mod, min_shingles):
     sizes = np.array([s.size for s in sets], dtype=np.int64)
     packed = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
     each = [containment_samples(s, sample_mod, min_shingles) for s in sets]
-    for sample in (packed_containment_samples, packed_containment_samples_numpy):  # C and numpy
-        samples, counts = sample(packed, sizes, sample_mod, min_shingles)
+    for samples, counts in (
+        packed_containment_samples(sets, sample_mod, min_shingles),  # C (power-of-two mods)
+        packed_containment_samples_numpy(packed, sizes, sample_mod, min_shingles),
+    ):
         assert counts.tolist() == [s.size for s in each]
         assert samples.dtype == np.uint32 and counts.dtype == np.int64
         assert samples.tolist() == [v for s in each for v in s.tolist()]
