@@ -240,10 +240,7 @@ def batch_sample_terms(
     """``sample_terms`` of every set, with a few numpy calls for the whole batch."""
     if not sets:
         return []
-    sizes = np.fromiter((s.size for s in sets), dtype=np.int64, count=len(sets))
-    values, counts = packed_containment_samples(
-        np.concatenate(sets).astype(np.uint64, copy=False), sizes, sample_mod, min_shingles=0
-    )
+    values, counts = packed_containment_samples(sets, sample_mod, min_shingles=0)
     keys = np.repeat(np.arange(len(sets), dtype=np.int64) << 32, counts) | values
     keys.sort()  # by set, then value: one sort of int64 keys is faster than a lexsort
     fresh = np.ones(keys.size, dtype=bool)
