@@ -60,6 +60,35 @@ def _round(value: float) -> float:
     return round(value, 4)
 
 
+def score_columns(
+    shared: np.ndarray, size_a: np.ndarray, size_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``score_counts`` of many pairs at once: their Jaccard, containment_ab and
+    containment_ba columns, equal to the scalar version value for value."""
+    shared, size_a, size_b = (np.asarray(c, dtype=np.int64) for c in (shared, size_a, size_b))
+    union = size_a + size_b - shared
+    both_empty = (size_a == 0) & (size_b == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(both_empty, 1.0, _round_columns(shared / np.maximum(union, 1)))
+        ab = np.where(size_a > 0, _round_columns(shared / np.maximum(size_a, 1)), 0.0)
+        ba = np.where(size_b > 0, _round_columns(shared / np.maximum(size_b, 1)), 0.0)
+    return jaccard, np.where(both_empty, 1.0, ab), np.where(both_empty, 1.0, ba)
+
+
+def _round_columns(values: np.ndarray) -> np.ndarray:
+    """``round(value, 4)`` of every value (in [0, 1]).
+
+    ``rint(value * 10**4) / 10**4`` is Python's correctly rounded result unless the product,
+    itself rounded, lands on the other side of a half than the exact one; values that near a
+    half are rounded by Python itself."""
+    scaled = values * 10_000.0
+    rounded = np.rint(scaled) / 10_000.0
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near_half.any():
+        rounded[near_half] = [round(v, 4) for v in values[near_half].tolist()]
+    return rounded
+
+
 @dataclass(frozen=True)
 class MatchRule:
     """When a scored pair counts as a near-duplicate.
@@ -105,11 +134,17 @@ def verify_pairs(
     """
     shared, size_a, size_b = _overlaps(pairs, shingle_sets, threads)
     maybe = np.flatnonzero(_may_match(shared, size_a, size_b, rule))
+    shared, size_a, size_b = shared[maybe], size_a[maybe], size_b[maybe]
+    columns = (column.tolist() for column in score_columns(shared, size_a, size_b))
+    scores = zip(*columns, strict=True)
+    firsts, seconds = pairs[maybe, 0].tolist(), pairs[maybe, 1].tolist()
     verified = []
-    for k in maybe.tolist():
-        pair = score_counts(int(shared[k]), int(size_a[k]), int(size_b[k]))
-        if rule.matches(pair, int(size_a[k]), int(size_b[k])):
-            verified.append(VerifiedPair(int(pairs[k, 0]), int(pairs[k, 1]), pair))
+    for a, b, scored, n_a, n_b in zip(
+        firsts, seconds, scores, size_a.tolist(), size_b.tolist(), strict=True
+    ):
+        pair = PairScore(*scored)
+        if rule.matches(pair, n_a, n_b):
+            verified.append(VerifiedPair(a, b, pair))
     return verified
 
 

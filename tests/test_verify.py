@@ -67,3 +67,25 @@ def test_verify_pairs_equals_scoring_every_pair(sets, threshold, containment, mi
     ]
     got = [(v.a, v.b, v.score) for v in verify_pairs(pairs, arrays, rule)]
     assert got == expected
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30_000), st.integers(0, 30_000), st.floats(0, 1)),
+        max_size=50,
+    )
+)
+def test_score_columns_equal_score_counts_value_for_value(triples):
+    from dupdetect.verify import score_columns, score_counts
+
+    size_a = np.array([a for a, _, _ in triples], dtype=np.int64)
+    size_b = np.array([b for _, b, _ in triples], dtype=np.int64)
+    shared = np.array([int(f * min(a, b)) for a, b, f in triples], dtype=np.int64)
+    # near a half after scaling: 1/20000, 3/20000, 1/8, and what the draw gives
+    size_a, size_b = np.append(size_a, [20_000, 20_000, 8]), np.append(size_b, [1, 3, 1])
+    shared = np.append(shared, [1, 3, 1])
+    columns = score_columns(shared, size_a, size_b)
+    for k in range(shared.size):
+        expected = score_counts(int(shared[k]), int(size_a[k]), int(size_b[k]))
+        got = tuple(float(column[k]) for column in columns)
+        assert got == (expected.jaccard, expected.containment_ab, expected.containment_ba)
