@@ -140,7 +140,8 @@ class _Collector:
         """The corpus, documents sorted by id."""
         infos, corpus = self.infos, self.corpus
         self.report("reading", len(infos), len(infos))
-        order = np.array(sorted(range(len(infos)), key=lambda row: infos[row].id), dtype=np.int64)
+        ids = [info.id for info in infos]
+        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
         corpus.infos = [infos[row] for row in order]
