@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -183,7 +182,10 @@ def cluster_of(members: list[Member]) -> Cluster:
     the agency most members name as its ``wire``."""
     ids = sorted(m.id for m in members)
     digest = hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()[:12]
-    wires = Counter(m.wire for m in members if m.wire)
+    wires: dict[str, int] = {}
+    for member in members:
+        if member.wire:
+            wires[member.wire] = wires.get(member.wire, 0) + 1
     wire = min(wires, key=lambda w: (-wires[w], w)) if wires else ""
     return Cluster(id=f"c{digest}", representative=members[0].id, members=tuple(members), wire=wire)
 

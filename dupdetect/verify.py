@@ -111,6 +111,19 @@ class MatchRule:
         smaller = min(size_a, size_b)
         return smaller >= self.min_containment_shingles and pair.containment >= self.containment
 
+    def matches_columns(
+        self,
+        jaccard: np.ndarray,
+        containment_ab: np.ndarray,
+        containment_ba: np.ndarray,
+        size_a: np.ndarray,
+        size_b: np.ndarray,
+    ) -> np.ndarray:
+        """``matches`` of many pairs given as columns of their (rounded) scores and sizes."""
+        by_containment = np.minimum(size_a, size_b) >= self.min_containment_shingles
+        by_containment &= np.maximum(containment_ab, containment_ba) >= self.containment
+        return (jaccard >= self.threshold) | by_containment
+
 
 @dataclass(frozen=True)
 class VerifiedPair:
@@ -129,23 +142,20 @@ def verify_pairs(
     Each set is read once per run of pairs sharing their first row (pairs come sorted), which
     matters when ``shingle_sets`` reads from disk. Overlaps are counted for every pair; the
     rule is then applied to all of them at once with a rounding margin, and only the pairs
-    that can pass are scored and tested one by one (the same rounded scores as ``score``).
-    A store that counts overlaps itself may use ``threads`` for it.
+    that can pass are scored (as columns: the same rounded scores as ``score``) and tested
+    (``MatchRule.matches_columns``). A store that counts overlaps itself may use ``threads``.
     """
     shared, size_a, size_b = _overlaps(pairs, shingle_sets, threads)
     maybe = np.flatnonzero(_may_match(shared, size_a, size_b, rule))
     shared, size_a, size_b = shared[maybe], size_a[maybe], size_b[maybe]
-    columns = (column.tolist() for column in score_columns(shared, size_a, size_b))
-    scores = zip(*columns, strict=True)
-    firsts, seconds = pairs[maybe, 0].tolist(), pairs[maybe, 1].tolist()
-    verified = []
-    for a, b, scored, n_a, n_b in zip(
-        firsts, seconds, scores, size_a.tolist(), size_b.tolist(), strict=True
-    ):
-        pair = PairScore(*scored)
-        if rule.matches(pair, n_a, n_b):
-            verified.append(VerifiedPair(a, b, pair))
-    return verified
+    jaccard, ab, ba = score_columns(shared, size_a, size_b)
+    passed = np.flatnonzero(rule.matches_columns(jaccard, ab, ba, size_a, size_b))
+    firsts, seconds = pairs[maybe[passed], 0].tolist(), pairs[maybe[passed], 1].tolist()
+    scores = zip(jaccard[passed].tolist(), ab[passed].tolist(), ba[passed].tolist(), strict=True)
+    return [
+        VerifiedPair(a, b, PairScore(*scored))
+        for a, b, scored in zip(firsts, seconds, scores, strict=True)
+    ]
 
 
 #: Scores are rounded to 4 decimals before the rule sees them; a raw score this far below a

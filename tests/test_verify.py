@@ -89,3 +89,25 @@ def test_score_columns_equal_score_counts_value_for_value(triples):
         expected = score_counts(int(shared[k]), int(size_a[k]), int(size_b[k]))
         got = tuple(float(column[k]) for column in columns)
         assert got == (expected.jaccard, expected.containment_ab, expected.containment_ba)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.2, 0.4, 0.3999, 0.4001, 0.8, 1.0]),
+            st.sampled_from([0.0, 0.5, 0.8, 0.7999, 1.0]),
+            st.sampled_from([0.0, 0.3, 0.8, 1.0]),
+            st.integers(0, 60),
+            st.integers(0, 60),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([0.4, 0.8]),
+)
+def test_matches_columns_is_matches_pair_by_pair(rows, threshold):
+    rule = MatchRule(threshold, 0.8, 20)
+    columns = (
+        [np.array(column) for column in zip(*rows, strict=True)] if rows else [np.empty(0)] * 5
+    )
+    got = rule.matches_columns(*columns).tolist()
+    assert got == [rule.matches(PairScore(j, ab, ba), a, b) for j, ab, ba, a, b in rows]
