@@ -89,7 +89,8 @@ def count(paths):
             total += shingle_hashes(hash_word_bytes(word_bytes(fh.read())), 5).size
     return total
 paths = files(sys.argv[1], int(sys.argv[2]))
-chunks = [paths[i : i + 64] for i in range(0, len(paths), 64)]
+from dupdetect.workers import CHUNK_FILES  # the scan's chunk size
+chunks = [paths[i : i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
 if int(sys.argv[3]) > 1:
     with multiprocessing.Pool(int(sys.argv[3])) as pool:
         total = sum(pool.imap(count, chunks))
@@ -302,8 +303,9 @@ INTRO = """# Benchmarks
 - **floor**: read + `normalize.word_bytes` + `shingle.hash_word_bytes` + `shingle_hashes`
   (the scan's own tokenizer and hashing, C loops included) only; no wire cleanup, no MinHash,
   no index. What any scan must at least pay: in one process (**floor 1p**) and split over a
-  pool of 2 processes (**floor 2p**, the fair comparison for `--jobs 2`); chunks of 64 files,
-  each announced to the kernel before it is read, as the scan's workers do.
+  pool of 2 processes (**floor 2p**, the fair comparison for `--jobs 2`); chunks of the
+  scan's size (256 files), each announced to the kernel before it is read, as the scan's
+  workers do.
 - **dupdetect --jobs N**: `dupdetect scan DIR -f csv -o FILE -q --jobs N` end to end (read,
   clean, shingle, boilerplate, sign, LSH + containment index, exact verification, clustering,
   CSV), with pairwise precision/recall/F1 against `gold.jsonl`.
