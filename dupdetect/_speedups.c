@@ -500,6 +500,16 @@ typedef struct {
         }                                                                                \
     } while (0)
 
+/* A needle begins at character `at`: record its line's number (counting the "\n" before it
+ * from where the count stopped), then move `at` to that line's end (its "\n", or n). */
+#define RECORD_LINE(units, n, at)                                                         \
+    do {                                                                                 \
+        for (; *counted < (at); (*counted)++) *line += (units)[*counted] == '\n';        \
+        if (append_number(found, *line) < 0) return -1;                                  \
+        while ((at) < (n) && (units)[at] != '\n') (at)++;                                \
+        *counted = (at);                                                                 \
+    } while (0)
+
 /* The scalar scan from character `from` on, for one storage width: record the line of each
  * position where a needle begins, then go on from that line's end. */
 #define HINTED_LINES_FROM(TYPE)                                                          \
@@ -509,11 +519,7 @@ typedef struct {
         for (Py_ssize_t i = from; i + 1 < n; i++) {                                      \
             int hit;                                                                     \
             NEEDLE_AT(units, n, i, hit);                                                 \
-            if (!hit) continue;                                                          \
-            for (; *counted < i; (*counted)++) *line += units[*counted] == '\n';         \
-            if (append_number(found, *line) < 0) return -1;                              \
-            while (i < n && units[i] != '\n') i++;                                       \
-            *counted = i;                                                                \
+            if (hit) RECORD_LINE(units, n, i);                                           \
         }                                                                                \
         return n;                                                                        \
     }
@@ -559,10 +565,7 @@ HINTED_LINES_FROM(Py_UCS4)
                 int hit;                                                                 \
                 NEEDLE_AT(units, n, at, hit);                                            \
                 if (!hit) continue;                                                      \
-                for (; *counted < at; (*counted)++) *line += units[*counted] == '\n';    \
-                if (append_number(found, *line) < 0) return -1;                          \
-                while (at < n && units[at] != '\n') at++;                                \
-                *counted = at;                                                           \
+                RECORD_LINE(units, n, at);                                               \
                 next = at;                                                               \
                 break;                                                                   \
             }                                                                            \
@@ -573,7 +576,27 @@ HINTED_LINES_FROM(Py_UCS4)
 
 HINTED_LINES_SSE2(Py_UCS1, 16, _mm_set1_epi8, _mm_cmpeq_epi8, 1)
 HINTED_LINES_SSE2(Py_UCS2, 8, _mm_set1_epi16, _mm_cmpeq_epi16, 2)
+#define SSE2_STEPS(TYPE)                                                                  \
+    do {                                                                                  \
+        from = hinted_sse2_##TYPE(data, n, line, counted, needles, found);                \
+        if (from < 0) return from;                                                        \
+    } while (0)
+#else
+#define SSE2_STEPS(TYPE) (void)0
 #endif
+
+/* The whole scan of 1- or 2-byte storage: SSE2 steps where there are, then the scalar rest. */
+#define HINTED_SCAN(TYPE)                                                                 \
+    static Py_ssize_t hinted_scan_##TYPE(const void *data, Py_ssize_t n, Py_ssize_t *line, \
+                                         Py_ssize_t *counted, const Needles *needles,     \
+                                         PyObject *found) {                               \
+        Py_ssize_t from = 0;                                                              \
+        SSE2_STEPS(TYPE);                                                                 \
+        return hinted_lines_##TYPE(data, n, from, line, counted, needles, found);         \
+    }
+
+HINTED_SCAN(Py_UCS1)
+HINTED_SCAN(Py_UCS2)
 
 /* hinted_lines(text: str, needles: tuple of bytes) -> list of int: the numbers (0-based,
  * lines split at "\n") of the lines of text holding one of the needles (at most 16, each
@@ -607,25 +630,15 @@ static PyObject *hinted_lines(PyObject *self, PyObject *args) {
         }
     }
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), line = 0, counted = 0, from = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), line = 0, counted = 0, from;
     PyObject *found = PyList_New(0);
     if (found == NULL) return NULL;
     switch (PyUnicode_KIND(text)) {
     case PyUnicode_1BYTE_KIND:
-#if defined(__SSE2__)
-        from = hinted_sse2_Py_UCS1(data, n, &line, &counted, &needles, found);
-        if (from >= 0) from = hinted_lines_Py_UCS1(data, n, from, &line, &counted, &needles, found);
-#else
-        from = hinted_lines_Py_UCS1(data, n, 0, &line, &counted, &needles, found);
-#endif
+        from = hinted_scan_Py_UCS1(data, n, &line, &counted, &needles, found);
         break;
     case PyUnicode_2BYTE_KIND:
-#if defined(__SSE2__)
-        from = hinted_sse2_Py_UCS2(data, n, &line, &counted, &needles, found);
-        if (from >= 0) from = hinted_lines_Py_UCS2(data, n, from, &line, &counted, &needles, found);
-#else
-        from = hinted_lines_Py_UCS2(data, n, 0, &line, &counted, &needles, found);
-#endif
+        from = hinted_scan_Py_UCS2(data, n, &line, &counted, &needles, found);
         break;
     default:
         from = hinted_lines_Py_UCS4(data, n, 0, &line, &counted, &needles, found);
