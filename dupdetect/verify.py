@@ -140,27 +140,21 @@ def verify_pairs(
     """Score every candidate pair exactly and keep those the rule accepts.
 
     Each set is read once per run of pairs sharing their first row (pairs come sorted), which
-    matters when ``shingle_sets`` reads from disk. Overlaps are counted for every pair; the
-    rule is then applied to all of them at once with a rounding margin, and only the pairs
-    that can pass are scored (as columns: the same rounded scores as ``score``) and tested
-    (``MatchRule.matches_columns``). A store that counts overlaps itself may use ``threads``.
+    matters when ``shingle_sets`` reads from disk. Overlaps are counted for every pair, then
+    scored and tested as columns (``score_columns``: the same rounded scores as ``score``;
+    ``MatchRule.matches_columns``); objects are made for the pairs that pass only. A store
+    that counts overlaps itself may use ``threads``.
     """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     shared, size_a, size_b = _overlaps(pairs, shingle_sets, threads)
-    maybe = np.flatnonzero(_may_match(shared, size_a, size_b, rule))
-    shared, size_a, size_b = shared[maybe], size_a[maybe], size_b[maybe]
     jaccard, ab, ba = score_columns(shared, size_a, size_b)
     passed = np.flatnonzero(rule.matches_columns(jaccard, ab, ba, size_a, size_b))
-    firsts, seconds = pairs[maybe[passed], 0].tolist(), pairs[maybe[passed], 1].tolist()
+    firsts, seconds = pairs[passed, 0].tolist(), pairs[passed, 1].tolist()
     scores = zip(jaccard[passed].tolist(), ab[passed].tolist(), ba[passed].tolist(), strict=True)
     return [
         VerifiedPair(a, b, PairScore(*scored))
         for a, b, scored in zip(firsts, seconds, scores, strict=True)
     ]
-
-
-#: Scores are rounded to 4 decimals before the rule sees them; a raw score this far below a
-#: limit can never round up to it.
-_ROUNDING_MARGIN = 1e-4
 
 
 def _overlaps(
@@ -185,19 +179,3 @@ def _overlaps(
         second = shingle_sets[b]
         shared[k], size_a[k], size_b[k] = overlap(first, second), first.size, second.size
     return shared, size_a, size_b
-
-
-def _may_match(
-    shared: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, rule: MatchRule
-) -> np.ndarray:
-    """Pairs whose raw scores are within the rounding margin of passing ``rule``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        union = size_a + size_b - shared
-        jaccard = np.where(union > 0, shared / np.maximum(union, 1), 1.0)
-        smaller = np.minimum(size_a, size_b)
-        containment = np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.0)
-    by_jaccard = jaccard >= rule.threshold - _ROUNDING_MARGIN
-    by_containment = (smaller >= rule.min_containment_shingles) & (
-        containment >= rule.containment - _ROUNDING_MARGIN
-    )
-    return by_jaccard | by_containment
