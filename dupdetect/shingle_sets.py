@@ -344,7 +344,7 @@ def spill(folder: str, sets: Sequence[np.ndarray]) -> Spilled:
         for start in range(0, len(views), _IOV_MAX):
             at = _write_all(fd, views[start : start + _IOV_MAX], at)
     except OSError as exc:
-        raise scratch_error("write a temporary file", folder, exc) from exc
+        raise scratch_error("write a temporary file", os.path.dirname(folder), exc) from exc
     _SPILL_FILES[folder] = (fd, name, at)
     return Spilled(name, end)
 
@@ -377,7 +377,7 @@ def _new_spill_file(folder: str) -> tuple[int, str, int]:
     try:
         fd = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
-        raise scratch_error("create a temporary file", folder, exc) from exc
+        raise scratch_error("create a temporary file", os.path.dirname(folder), exc) from exc
     return fd, name, 0
 
 

@@ -273,3 +273,27 @@ def test_a_short_pwritev_is_finished_buffer_by_buffer(monkeypatch):
         assert [a.tolist() for a in store] == [a.tolist() for a in sets + sets[::-1]]
     finally:
         store.close()
+
+
+def test_a_full_disk_in_a_worker_is_one_clear_error(tmp_path, monkeypatch, invoke):
+    import errno
+    import tempfile
+
+    import dupdetect.shingle_sets as module
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(module.os, "pwritev", full)  # the forked workers inherit it
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"{i}.txt").write_text(f"Title {i}\n\none two three four five six seven {i}")
+    result = invoke(["scan", docs, "-j", "2"], exit_code=2)
+    assert "No space left on device" in result.stderr and "TMPDIR" in result.stderr
+    assert f"shingle sets in {scratch}:" in result.stderr  # the folder TMPDIR names
+    assert "Traceback" not in result.stderr
+    assert list(scratch.iterdir()) == []  # the spill folder is gone all the same
