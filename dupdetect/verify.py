@@ -163,8 +163,8 @@ def _overlaps(
     """Shared hashes and both set sizes of every pair.
 
     A store that counts overlaps itself (``ShingleSets.overlaps``: one C call reading the
-    sets from disk) does; other sequences are read a set at a time."""
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    sets from disk) does; other sequences are read a set at a time. ``pairs`` is an
+    ``(n, 2)`` int64 array (``verify_pairs`` makes it one)."""
     counts_overlaps = getattr(shingle_sets, "overlaps", None)
     if counts_overlaps is not None:
         sizes = shingle_sets.sizes  # type: ignore[attr-defined]
