@@ -18,6 +18,7 @@ from .cluster import Group, group_documents
 from .config import ScanConfig
 from .corpus import Corpus, Progress, build_corpus, index_keys
 from .errors import NoArticlesError
+from .gcpause import paused_gc
 from .index import (
     CandidateSet,
     lsh_candidates,
@@ -50,7 +51,9 @@ def scan(
     """
     config = config or ScanConfig()
     report = progress or _silent
-    with ShingleSets() as sets:  # workers write the sets straight to its spill folder
+    # Documents parsed in worker processes: this process only keeps results (see gcpause).
+    with ShingleSets() as sets, paused_gc(config.jobs > 1):
+        # the workers write the sets straight to the spill folder
         spill_folder = sets.spill_folder if config.jobs > 1 else None
         chunks = shingle_chunks(paths, config, spill_folder=spill_folder)
         return _scan_corpus(build_corpus(chunks, report, sets=sets), config, report, index)

@@ -14,6 +14,7 @@ whatever the number of workers.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -350,7 +351,9 @@ def _in_pool(
 ) -> Iterator[PackedChunk]:
     """Chunks of the walk through a process pool, results yielded in submission order."""
     pending = _Pending()
-    with ProcessPoolExecutor(max_workers=config.jobs) as pool:
+    # A worker collects cycles as usual, even if forked from a process that paused it
+    # (gcpause): parsing documents (HTML above all) makes them.
+    with ProcessPoolExecutor(max_workers=config.jobs, initializer=gc.enable) as pool:
         try:
             for chunk in _chunks(walk):
                 if any(isinstance(e, InputFile) and e.stdin for e in chunk):
