@@ -91,6 +91,21 @@ def test_dash_check_is_any_dash_in_the_text(text):
         assert wire._speedups.has_double_hyphen(text) == ("--" in text)
 
 
+def test_c_hinted_lines_two_character_needles_and_shared_prefixes():
+    """The C filter compares three characters; a two-character needle accepts any third one,
+    and needles sharing a pair ("co") are told apart by the third."""
+    if wire._speedups is None:
+        return
+    needles = (b"ab", b"abc", b"con", b"cop", b"xyz")
+    lines = ["AB", "a b", "xAb!", "ab", "CONtra", "coal", "cOpy", "cod", "xy", "XYZ" + "q" * 20]
+    for extra in ("", "é", "—", "\U0001d538"):
+        text = "\n".join(line + extra for line in lines * 5)
+        folded_lines = wire._ascii_folded(text).split(b"\n")
+        expected = [n for n, line in enumerate(folded_lines) if any(k in line for k in needles)]
+        assert wire._speedups.hinted_lines(text, needles) == expected
+        assert len(expected) == 30
+
+
 def test_c_hinted_lines_rejects_one_character_needles():
     if wire._speedups is None:
         return
