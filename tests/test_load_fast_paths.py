@@ -1,11 +1,20 @@
 """The shortcuts of the read path give what the plain definitions give."""
 
+import os
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dupdetect.load import InputFile, _file_name, decode_bytes, parse_text, read_file
+from dupdetect.formats.compression import split_compression
+from dupdetect.load import (
+    InputFile,
+    _file_name,
+    _file_suffixes,
+    decode_bytes,
+    parse_text,
+    read_file,
+)
 from dupdetect.models import Document, Skipped
 
 LINE_PIECES = [
@@ -32,6 +41,17 @@ def test_parse_text_splits_title_and_body_at_any_line_break(text):
 def test_file_name_is_the_paths_name(parts):
     for location in ("/".join(parts), "/".join(parts) + "/", "/".join(parts) + "/."):
         assert _file_name(location) == Path(location).name
+
+
+NAME_PIECES = ["a", "b.txt", ".", "..", "", "c.tar.gz", ".TXT", "d.Jsonl", ".gz", "e.html", "\\"]
+
+
+@given(st.lists(st.sampled_from(NAME_PIECES), max_size=4), st.sampled_from(["", "/", "/."]))
+def test_file_suffixes_are_those_of_the_name(parts, end):
+    location = "/".join(parts) + end
+    inner, compression = split_compression(_file_name(location))
+    assert _file_suffixes(location) == (os.path.splitext(inner)[1].lower(), compression)
+    assert _file_suffixes(Path(location or ".")) == _file_suffixes(os.fspath(Path(location or ".")))
 
 
 def test_invalid_utf8_after_a_bom_counts_bytes_from_after_the_bom():
