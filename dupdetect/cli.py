@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -35,7 +36,36 @@ from .pipeline import scan as run_scan
 from .render import evaluation_table, problem_lines, summary_line
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _LazyGroup(click.Group):
+    """A group whose subcommands in ``lazy`` (name -> "module:attribute") are imported when
+    asked for: a scan does not import `diff`'s and `index`'s modules (and the stores, rich
+    views and rapidfuzz they import), ~75 ms of a scan's start-up."""
+
+    def __init__(self, *args: object, lazy: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module, __package__), attribute)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings=CONTEXT_SETTINGS,
+    lazy={
+        # `dupdetect diff` and the output of `scan --explain` / `--passages` (issue 7).
+        "diff": ".cli_diff:diff",
+        # `dupdetect index add|query|stats|remove` (issue 5, persistent index).
+        "index": ".cli_index:index_group",
+    },
+)
 @click.version_option(__version__, prog_name="dupdetect")
 def cli() -> None:
     """Find near-duplicate news articles: wire copies, republished stories, teasers."""
@@ -128,6 +158,8 @@ def scan(
         with open_output(output) as out:
             write_github(replace(result, clusters=tuple(fresh)), out, str(_scan_root(paths)))
     elif explain or passages:
+        from .cli_diff import write_explained
+
         with open_output(output) as out:
             write_explained(result, paths, config, output_format, out, passages=passages)
     else:
@@ -196,14 +228,3 @@ def evaluate(
         sys.stdout.write("\n")
     else:
         Console(highlight=False).print(evaluation_table(runs))
-
-
-# `dupdetect diff` and the output of `scan --explain` / `--passages` (issue 7): cli_diff.py.
-from .cli_diff import diff, write_explained  # noqa: E402
-
-cli.add_command(diff)
-
-# `dupdetect index add|query|stats|remove` (issue 5, persistent index) live in cli_index.py.
-from .cli_index import index_group  # noqa: E402
-
-cli.add_command(index_group)

@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import IndexedDocument, IndexParams, IndexStore, StoredDocument, WriteCounts
-from .redis import mask_url
-from .sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from .sqlite import SQLiteStore
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -24,7 +26,11 @@ def is_redis_target(target: str) -> bool:
 
 def mask_target(target: str | Path) -> str:
     """The target as it may be printed: credentials in a URL replaced by ``***``."""
-    return mask_url(str(target)) if is_redis_target(str(target)) else str(target)
+    if not is_redis_target(str(target)):
+        return str(target)
+    from .redis import mask_url
+
+    return mask_url(str(target))
 
 
 def open_store(target: str | Path, *, create: bool = True) -> IndexStore:
@@ -38,7 +44,19 @@ def open_store(target: str | Path, *, create: bool = True) -> IndexStore:
         from .redis import RedisStore
 
         return RedisStore(str(target))
+    from .sqlite import SQLiteStore
+
     return SQLiteStore(target, create=create)
+
+
+def __getattr__(name: str) -> object:
+    """``SQLiteStore``, imported when first asked for: the store modules (and the Redis
+    client) are not imported by every program that imports this package's ``base``."""
+    if name == "SQLiteStore":
+        from .sqlite import SQLiteStore
+
+        return SQLiteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
