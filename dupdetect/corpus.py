@@ -19,7 +19,7 @@ from .index import SampleRuns, band_keys, containment_samples
 from .models import Notice, Skipped
 from .shingle_sets import MemorySets, ShingleSets, spill_starts
 from .sign import Signer
-from .workers import DocumentInfo, PackedChunk, Shingled, ShingleItem
+from .workers import DocumentInfo, PackedChunk, ShingleItem
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -86,7 +86,7 @@ class _Collector:
             self.corpus.skipped.append(item)
         elif isinstance(item, Notice):
             self.corpus.notices.append(item)
-        elif self._is_new(item, item.shingles is not None):
+        elif self._is_new(item.info, item.line, item.shingles is not None):
             self.sets.append(item.shingles)  # type: ignore[arg-type]
             if item.band_keys is not None:
                 self._keys(item.band_keys.size).append(item.band_keys)
@@ -97,16 +97,17 @@ class _Collector:
         """A packed chunk: metadata one by one, then each array once for the whole chunk."""
         counts = packed.shingle_counts
         kept: list[bool] = []
-        document = 0
-        for item in packed.items:
-            if isinstance(item, Shingled):
-                has_words = bool(counts[document] >= 0)
-                document += 1
-                new = self._is_new(item, has_words)
-                if has_words:
-                    kept.append(new)
-            else:
-                self.add_item(item)
+        others, added = packed.others, 0
+        rows = zip(packed.infos, packed.lines, (counts >= 0).tolist(), strict=True)
+        for document, (info, line, has_words) in enumerate(rows):
+            while added < len(others) and others[added][0] == document + added:
+                self.add_item(others[added][1])  # the items before it, in their order
+                added += 1
+            new = self._is_new(info, line, has_words)
+            if has_words:
+                kept.append(new)
+        for _, item in others[added:]:
+            self.add_item(item)
         if not kept:
             return
         shingle_counts = counts[counts >= 0]
@@ -155,19 +156,18 @@ class _Collector:
         corpus.notices.sort(key=lambda n: (n.path, n.line or 0))
         return corpus
 
-    def _is_new(self, doc: Shingled, has_words: bool) -> bool:
+    def _is_new(self, info: DocumentInfo, line: int | None, has_words: bool) -> bool:
         """True (and the document recorded) for the first document of its id that has words;
         the others become Skipped."""
-        info = doc.info
         if info.id in self.first_row:
             first = self.infos[self.first_row[info.id]]
             where = f"{first.path}" if first.path != info.path else "earlier in this file"
             self.corpus.skipped.append(
-                Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", doc.line)
+                Skipped(info.path, f"duplicate id {info.id!r} (first seen in {where})", line)
             )
             return False
         if not has_words:
-            self.corpus.skipped.append(Skipped(info.path, "no words in text", doc.line))
+            self.corpus.skipped.append(Skipped(info.path, "no words in text", line))
             return False
         self.first_row[info.id] = len(self.infos)
         self.infos.append(info)

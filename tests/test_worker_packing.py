@@ -20,7 +20,7 @@ from dupdetect.index import (
     packed_containment_samples,
     packed_containment_samples_numpy,
 )
-from dupdetect.workers import DocumentInfo, ReadAhead, Shingled, shingle_inputs
+from dupdetect.workers import DocumentInfo, PackedChunk, ReadAhead, Shingled, shingle_inputs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -147,3 +147,45 @@ def test_documents_cross_processes_whole():
     assert back.encoded.sample_terms.tolist() == [3, 1, 2]
     assert back.encoded.sample_terms.dtype == np.uint32
     assert pickle.loads(pickle.dumps(Shingled(info, None, None))) == Shingled(info, None, None)
+
+
+@pytest.mark.parametrize("with_extras", [False, True])
+def test_packed_chunks_cross_processes_with_their_items_in_order(with_extras):
+    """A chunk's metadata travels as columns; what arrives gives the same items, in the same
+    order (Skipped and Notice items where they were), with the same arrays."""
+    import pickle
+
+    from dupdetect.models import Notice, Skipped
+
+    def doc(name: str, size: int) -> Shingled:
+        info = DocumentInfo(name, f"{name}.txt", name.upper(), "src", "", "", size, "")
+        shingles = np.arange(size, dtype=np.uint64) * 7 + 1 if size else None
+        words = (name.encode(), np.array([size], dtype=np.uint64)) if with_extras else ()
+        return Shingled(info, None, shingles, None, None, *words)
+
+    items = [
+        Skipped("s.bin", "binary file"),
+        doc("a", 40),
+        Notice("b.txt", "decoded as Windows-1252"),
+        doc("b", 30),
+        doc("empty", 0),
+        Skipped("t.bin", "binary file"),
+        Skipped("u.bin", "binary file"),
+        doc("c", 50),
+        Notice("z.txt", "odd"),
+    ]
+    packed = PackedChunk.pack(items, ScanConfig())
+    back = pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.infos == packed.infos and back.others == packed.others
+    for original, arrived in zip(items, back.unpack(), strict=True):
+        if not isinstance(original, Shingled):
+            assert arrived == original
+            continue
+        assert (arrived.info, arrived.line) == (original.info, original.line)
+        assert arrived.words == original.words
+        if original.shingles is None:
+            assert arrived.shingles is None
+        else:
+            assert arrived.shingles.tolist() == original.shingles.tolist()
+    empty = pickle.loads(pickle.dumps(PackedChunk.pack([Skipped("x", "y")], ScanConfig())))
+    assert empty.items == [Skipped("x", "y")]
