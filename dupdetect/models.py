@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Document:
     """One article as read from disk, before normalization.
 
     ``id`` is unique within a scan: a path relative to the scanned root for plain files,
     the record's ``id`` (or ``path:line``) for JSON Lines.
+
+    Never changed once made, and hashable, but not ``frozen``: a frozen dataclass's
+    ``__init__`` costs ~2.2 us for these fields, three times a plain one's, and every
+    article read makes one.
     """
 
     id: str
