@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -323,7 +324,7 @@ def _walk(root: Path, base: Path, follow_symlinks: bool) -> Iterator[InputFile |
             continue
         seen.add(real)
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            entries = sorted(os.scandir(directory), key=_NAME)
         except OSError as exc:
             yield Skipped(
                 prefix.rstrip("/") or ".", f"cannot list directory: {exc.strerror or exc}"
@@ -343,11 +344,16 @@ def _walk(root: Path, base: Path, follow_symlinks: bool) -> Iterator[InputFile |
         stack.extend(reversed(subdirs))
 
 
+_NAME = attrgetter("name")
+
+
 def _classify(
     entry: os.DirEntry[str], rel: str, follow_symlinks: bool
 ) -> InputFile | Skipped | None:
     """An InputFile, a Skipped with the reason, or None for a directory to walk into."""
     try:
+        if entry.is_file(follow_symlinks=False):  # most entries: a regular file, one call
+            return InputFile(entry.path, rel)
         if entry.is_symlink() and not follow_symlinks:
             return Skipped(rel, "symbolic link not followed (use --follow-symlinks)")
         if entry.is_dir(follow_symlinks=follow_symlinks):
