@@ -292,8 +292,46 @@ static Py_ssize_t merge_count(const uint64_t *a, Py_ssize_t na, const uint64_t *
     return shared;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define BLOCK_MERGE_AVX2 1
+/* merge_count four values at a time: each block of a is compared with all four rotations of
+ * the current block of b (sets are unique: a value matches at most once), then the block with
+ * the smaller last value moves on (both when equal). Every pair of blocks whose ranges
+ * overlap is compared once, so every shared value is counted once. The rest goes to
+ * merge_count. */
+__attribute__((target("avx2"))) static Py_ssize_t
+merge_count_avx2(const uint64_t *a, Py_ssize_t na, const uint64_t *b, Py_ssize_t nb) {
+    Py_ssize_t i = 0, j = 0, shared = 0;
+    while (i + 4 <= na && j + 4 <= nb) {
+        __m256i va = _mm256_loadu_si256((const __m256i *)(a + i));
+        __m256i vb = _mm256_loadu_si256((const __m256i *)(b + j));
+        __m256i same = _mm256_cmpeq_epi64(va, vb);
+        same = _mm256_or_si256(same, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x39)));
+        same = _mm256_or_si256(same, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x4E)));
+        same = _mm256_or_si256(same, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x93)));
+        shared += __builtin_popcount((unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(same)));
+        uint64_t last_a = a[i + 3], last_b = b[j + 3];
+        i += (last_a <= last_b) * 4;
+        j += (last_b <= last_a) * 4;
+    }
+    return shared + merge_count(a + i, na - i, b + j, nb - j);
+}
+#endif
+
+/* merge_count by blocks of four with AVX2 where the CPU has it (twice as fast on candidate
+ * pairs of a 100,000-article scan: 0.17 against 0.37 s for 131 million values, which is
+ * about the memory's speed), else merge_count. */
+static Py_ssize_t merge_count_fast(const uint64_t *a, Py_ssize_t na, const uint64_t *b,
+                                   Py_ssize_t nb) {
+#ifdef BLOCK_MERGE_AVX2
+    if (__builtin_cpu_supports("avx2")) return merge_count_avx2(a, na, b, nb);
+#endif
+    return merge_count(a, na, b, nb);
+}
+
 /* overlap(a: buffer of uint64, b: buffer of uint64) -> int: how many values two sorted
- * unique arrays share (a merge walk). */
+ * unique arrays share (merge_count_fast). */
 static PyObject *overlap(PyObject *self, PyObject *args) {
     Py_buffer av, bv;
     if (!PyArg_ParseTuple(args, "y*y*", &av, &bv)) return NULL;
@@ -307,7 +345,7 @@ static PyObject *overlap(PyObject *self, PyObject *args) {
     Py_ssize_t na = av.len / (Py_ssize_t)sizeof(uint64_t), nb = bv.len / (Py_ssize_t)sizeof(uint64_t);
     Py_ssize_t shared;
     Py_BEGIN_ALLOW_THREADS
-    shared = merge_count(a, na, b, nb);
+    shared = merge_count_fast(a, na, b, nb);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&av);
     PyBuffer_Release(&bv);
@@ -345,7 +383,7 @@ static int read_set(int fd, int64_t offset, int64_t count, uint64_t **buffer, in
  * sizes[k] sorted unique uint64 values at byte offsets[k] of file descriptor fds[k] (int32).
  * Each set is read with pread; the first set of a pair is read again only when it changes
  * (pairs sorted by their first set read each first set once). Raises OSError on a failed
- * or short read. */
+ * or short read. Counts with merge_count_fast. */
 static PyObject *overlaps_at(PyObject *self, PyObject *args) {
     Py_buffer fv, ov, sv, pv, outv;
     if (!PyArg_ParseTuple(args, "y*y*y*y*w*", &fv, &ov, &sv, &pv, &outv)) return NULL;
@@ -392,7 +430,7 @@ static PyObject *overlaps_at(PyObject *self, PyObject *args) {
             failed_errno = errno;
             break;
         }
-        out[k] = merge_count(first, sizes[a], second, sizes[b]);
+        out[k] = merge_count_fast(first, sizes[a], second, sizes[b]);
     }
     Py_END_ALLOW_THREADS
     free(first);
@@ -891,6 +929,327 @@ static PyObject *varints(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ---- The post-scan phase: containment candidates (index.sampled_containment_candidates) ----
+ *
+ * The samples of a scan are uint32 values in runs, run r of counts[r] values belonging to row
+ * owners[r] (a negative owner marks a dropped run), cut in slices by their top bits. Each
+ * slice becomes uint64 sort keys (value low bits << owner_bits | owner), numpy sorts them,
+ * the runs of equal values give pair codes (owner_a * count + owner_b), numpy sorts each
+ * slice's codes, and one merge counts every code over all slices. */
+
+/* Whether counts and owners (as many of each) are runs covering exactly the values; sets a
+ * ValueError when not. */
+static int check_sample_runs(const Py_buffer *values, const Py_buffer *counts,
+                             const Py_buffer *owners) {
+    const int64_t *count = (const int64_t *)counts->buf;
+    Py_ssize_t runs = counts->len / (Py_ssize_t)sizeof(int64_t), total = 0;
+    int valid = values->len % (Py_ssize_t)sizeof(uint32_t) == 0 && owners->len == counts->len &&
+                counts->len % (Py_ssize_t)sizeof(int64_t) == 0;
+    for (Py_ssize_t r = 0; valid && r < runs; r++) {
+        valid = count[r] >= 0;
+        total += (Py_ssize_t)count[r];
+    }
+    if (valid && total == values->len / (Py_ssize_t)sizeof(uint32_t)) return 1;
+    PyErr_SetString(PyExc_ValueError, "sample runs do not cover the sample values");
+    return 0;
+}
+
+/* sample_slice_sizes(values, counts, owners, shift) -> bytes of int64: how many samples of
+ * the kept runs (owner >= 0) each slice holds, slice value >> shift (1 << (32 - shift) slices,
+ * shift in [24, 32]). */
+static PyObject *sample_slice_sizes(PyObject *self, PyObject *args) {
+    Py_buffer vv, cv, ov;
+    int shift;
+    if (!PyArg_ParseTuple(args, "y*y*y*i", &vv, &cv, &ov, &shift)) return NULL;
+    PyObject *sizes = NULL;
+    if (!check_sample_runs(&vv, &cv, &ov)) goto done;
+    if (shift < 24 || shift > 32) {
+        PyErr_SetString(PyExc_ValueError, "sample_slice_sizes: shift must be in [24, 32]");
+        goto done;
+    }
+    Py_ssize_t slices = (Py_ssize_t)1 << (32 - shift), runs = cv.len / (Py_ssize_t)sizeof(int64_t);
+    sizes = PyBytes_FromStringAndSize(NULL, slices * (Py_ssize_t)sizeof(int64_t));
+    if (sizes == NULL) goto done;
+    int64_t *size = (int64_t *)PyBytes_AS_STRING(sizes);
+    const uint32_t *values = (const uint32_t *)vv.buf;
+    const int64_t *counts = (const int64_t *)cv.buf, *owners = (const int64_t *)ov.buf;
+    memset(size, 0, (size_t)slices * sizeof(int64_t));
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0, at = 0; r < runs; at += (Py_ssize_t)counts[r++]) {
+        if (owners[r] < 0) continue;
+        for (Py_ssize_t i = at; i < at + (Py_ssize_t)counts[r]; i++)
+            size[(uint64_t)values[i] >> shift]++;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&vv);
+    PyBuffer_Release(&cv);
+    PyBuffer_Release(&ov);
+    return sizes;
+}
+
+/* Where the keys of a slice go: out (room for capacity keys), kept so far, and the run of
+ * the last sample taken (r, ending at run_end). */
+typedef struct {
+    uint64_t *out;
+    Py_ssize_t capacity, kept, r, run_end;
+} SliceKeys;
+
+/* Take sample i (of a slice) as a key unless its run was dropped; runs are found by walking
+ * forward, samples come in ascending order. Keys past the capacity are counted, not written. */
+static inline void take_sample(SliceKeys *to, const uint32_t *values, const int64_t *counts,
+                               const int64_t *owners, Py_ssize_t i, uint64_t low_mask,
+                               int owner_bits) {
+    while (i >= to->run_end) to->run_end += (Py_ssize_t)counts[++to->r];
+    if (owners[to->r] < 0) return;
+    if (to->kept < to->capacity)
+        to->out[to->kept] = ((uint64_t)values[i] & low_mask) << owner_bits | (uint64_t)owners[to->r];
+    to->kept++;
+}
+
+/* The keys of the kept samples v with v & high_mask == target, in order, into *to. A slice
+ * holds one sample in 8 or 16: SSE2 tests eight at a time and only the hits are taken one by
+ * one (1.0 instead of 1.6 ns a sample for a branch-free test and store of each). */
+static void gather_slice(SliceKeys *to, const uint32_t *values, Py_ssize_t n,
+                         const int64_t *counts, const int64_t *owners, uint32_t high_mask,
+                         uint32_t target, uint64_t low_mask, int owner_bits) {
+    Py_ssize_t i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+    const __m128i mask = _mm_set1_epi32((int)high_mask), wanted = _mm_set1_epi32((int)target);
+    for (; i + 8 <= n; i += 8) {
+        __m128i low = _mm_and_si128(_mm_loadu_si128((const __m128i *)(values + i)), mask);
+        __m128i high = _mm_and_si128(_mm_loadu_si128((const __m128i *)(values + i + 4)), mask);
+        unsigned hits = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(low, wanted))) |
+                        (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(high, wanted))) << 4;
+        while (hits) {
+            take_sample(to, values, counts, owners, i + __builtin_ctz(hits), low_mask, owner_bits);
+            hits &= hits - 1;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if ((values[i] & high_mask) == target)
+            take_sample(to, values, counts, owners, i, low_mask, owner_bits);
+}
+
+/* slice_keys(values, counts, owners, part, shift, owner_bits, out) -> int: the sort keys
+ * ((value & low bits) << owner_bits | owner; owner < 2**owner_bits) of the samples of slice
+ * part (value >> shift == part) of the kept runs, in sample order, into out (uint64); returns
+ * how many there are (only those that fit are written: sample_slice_sizes gives the room
+ * needed). Runs without the GIL. */
+static PyObject *slice_keys(PyObject *self, PyObject *args) {
+    Py_buffer vv, cv, ov, outv;
+    unsigned long long part;
+    int shift, owner_bits;
+    if (!PyArg_ParseTuple(args, "y*y*y*Kiiw*", &vv, &cv, &ov, &part, &shift, &owner_bits, &outv))
+        return NULL;
+    PyObject *result = NULL;
+    if (!check_sample_runs(&vv, &cv, &ov)) goto done;
+    if (shift < 24 || shift > 32 || owner_bits < 1 || owner_bits > 32 ||
+        part >> (32 - shift) || outv.len % (Py_ssize_t)sizeof(uint64_t)) {
+        PyErr_SetString(PyExc_ValueError, "slice_keys: bad part, shift, owner_bits or out");
+        goto done;
+    }
+    SliceKeys to = {(uint64_t *)outv.buf, outv.len / (Py_ssize_t)sizeof(uint64_t), 0, -1, 0};
+    uint32_t high_mask = shift == 32 ? 0 : ~(uint32_t)0 << shift;
+    uint32_t target = shift == 32 ? 0 : (uint32_t)part << shift;
+    Py_BEGIN_ALLOW_THREADS
+    gather_slice(&to, (const uint32_t *)vv.buf, vv.len / (Py_ssize_t)sizeof(uint32_t),
+                 (const int64_t *)cv.buf, (const int64_t *)ov.buf, high_mask, target,
+                 ((uint64_t)1 << shift) - 1, owner_bits);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(to.kept);
+done:
+    PyBuffer_Release(&vv);
+    PyBuffer_Release(&cv);
+    PyBuffer_Release(&ov);
+    PyBuffer_Release(&outv);
+    return result;
+}
+
+/* Pair codes of the runs of equal samples in sorted keys (see slice_pair_codes), into codes
+ * unless it is NULL; *oversized and *largest as there. Returns how many codes. */
+static Py_ssize_t run_pair_codes(const uint64_t *keys, Py_ssize_t n, int owner_bits,
+                                 int64_t count, Py_ssize_t every_limit, Py_ssize_t max_bucket,
+                                 int64_t *codes, Py_ssize_t *oversized, Py_ssize_t *largest) {
+    const uint64_t owner_mask = ((uint64_t)1 << owner_bits) - 1;
+    Py_ssize_t written = 0;
+    *oversized = 0;
+    *largest = n ? 1 : 0;
+    for (Py_ssize_t start = 0, end; start < n; start = end) {
+        uint64_t sample = keys[start] >> owner_bits;
+        for (end = start + 1; end < n && keys[end] >> owner_bits == sample; end++) {
+        }
+        Py_ssize_t size = end - start;
+        if (size < 2) continue;
+        if (size > *largest) *largest = size;
+        if (size > max_bucket) {
+            ++*oversized;
+            continue;
+        }
+        Py_ssize_t lefts = size <= every_limit ? size - 1 : 1; /* every pair, or a star */
+        for (Py_ssize_t i = start; i < start + lefts; i++) {
+            if (codes == NULL) {
+                written += end - i - 1;
+                continue;
+            }
+            int64_t base = (int64_t)(keys[i] & owner_mask) * count;
+            for (Py_ssize_t j = i + 1; j < end; j++)
+                codes[written++] = base + (int64_t)(keys[j] & owner_mask);
+        }
+    }
+    return written;
+}
+
+/* slice_pair_codes(keys, owner_bits, count, every_limit, max_bucket) -> (codes, oversized,
+ * largest): index._pair_codes and the run counts of index._count_slice over sorted slice keys
+ * (uint64, owner in the low owner_bits bits, owners below count <= 2**31): for every run of
+ * equal samples of up to every_limit keys, owner_i * count + owner_j for each pair of
+ * positions i < j; for a longer run of up to max_bucket keys, its first position with each
+ * other one; nothing for longer runs. codes is a bytearray of int64 (to sort in place), in no
+ * particular order; oversized counts the runs over max_bucket, largest is the longest run (1
+ * when every sample is alone, 0 for no keys). */
+static PyObject *slice_pair_codes(PyObject *self, PyObject *args) {
+    Py_buffer kv;
+    int owner_bits;
+    long long count;
+    Py_ssize_t every_limit, max_bucket, oversized, largest;
+    if (!PyArg_ParseTuple(args, "y*iLnn", &kv, &owner_bits, &count, &every_limit, &max_bucket))
+        return NULL;
+    PyObject *codes = NULL, *result = NULL;
+    if (kv.len % (Py_ssize_t)sizeof(uint64_t) || owner_bits < 1 || owner_bits > 32 || count < 0 ||
+        count > (1LL << 31)) {
+        PyErr_SetString(PyExc_ValueError, "slice_pair_codes: bad keys, owner_bits or count");
+        goto done;
+    }
+    const uint64_t *keys = (const uint64_t *)kv.buf;
+    Py_ssize_t n = kv.len / (Py_ssize_t)sizeof(uint64_t), pairs;
+    Py_BEGIN_ALLOW_THREADS
+    pairs = run_pair_codes(keys, n, owner_bits, count, every_limit, max_bucket, NULL, &oversized,
+                           &largest);
+    Py_END_ALLOW_THREADS
+    codes = PyByteArray_FromStringAndSize(NULL, pairs * (Py_ssize_t)sizeof(int64_t));
+    if (codes == NULL) goto done;
+    int64_t *out = (int64_t *)PyByteArray_AS_STRING(codes);
+    Py_BEGIN_ALLOW_THREADS
+    run_pair_codes(keys, n, owner_bits, count, every_limit, max_bucket, out, &oversized, &largest);
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("Onn", codes, oversized, largest);
+done:
+    Py_XDECREF(codes);
+    PyBuffer_Release(&kv);
+    return result;
+}
+
+/* A list's next value in merge_counts' heap. */
+typedef struct {
+    int64_t value;
+    Py_ssize_t list;
+} Head;
+
+/* Restore the heap order (smallest value on top) below heads[at]. */
+static void sift_down(Head *heads, Py_ssize_t n, Py_ssize_t at) {
+    Head moving = heads[at];
+    for (;;) {
+        Py_ssize_t child = 2 * at + 1;
+        if (child >= n) break;
+        if (child + 1 < n && heads[child + 1].value < heads[child].value) child++;
+        if (heads[child].value >= moving.value) break;
+        heads[at] = heads[child];
+        at = child;
+    }
+    heads[at] = moving;
+}
+
+/* The k-way merge of merge_counts: every value occurring at least min_shared times over the
+ * lists into codes (ascending) and the times into shared; returns how many. */
+static Py_ssize_t merge_lists(const int64_t *const *data, const Py_ssize_t *lengths,
+                              Py_ssize_t lists, Py_ssize_t *positions, Head *heads,
+                              int64_t min_shared, int64_t *codes, int64_t *shared) {
+    Py_ssize_t n = 0, kept = 0;
+    for (Py_ssize_t l = 0; l < lists; l++) {
+        positions[l] = 0;
+        if (lengths[l]) heads[n++] = (Head){data[l][0], l};
+    }
+    for (Py_ssize_t at = n / 2; at-- > 0;) sift_down(heads, n, at);
+    while (n) {
+        int64_t value = heads[0].value, times = 0;
+        while (n && heads[0].value == value) { /* every list now at value: take its run */
+            Py_ssize_t l = heads[0].list, p = positions[l];
+            for (; p < lengths[l] && data[l][p] == value; p++) times++;
+            positions[l] = p;
+            if (p < lengths[l])
+                heads[0].value = data[l][p];
+            else
+                heads[0] = heads[--n];
+            sift_down(heads, n, 0);
+        }
+        if (times >= min_shared) {
+            codes[kept] = value;
+            shared[kept++] = times;
+        }
+    }
+    return kept;
+}
+
+/* merge_counts(lists, min_shared) -> (codes, shared): the values that occur at least
+ * min_shared times over several sorted int64 arrays (a sequence of buffers), ascending, and
+ * how often each occurs (int64 each): index._sum_counts of the lists' _count_equal with the
+ * rarer values left out, in one k-way merge (a heap of the lists' next values). */
+static PyObject *merge_counts(PyObject *self, PyObject *args) {
+    PyObject *items, *codes = NULL, *shared = NULL, *result = NULL;
+    long long min_shared;
+    if (!PyArg_ParseTuple(args, "OL", &items, &min_shared)) return NULL;
+    PyObject *seq = PySequence_Fast(items, "merge_counts: lists must be a sequence");
+    if (seq == NULL) return NULL;
+    Py_ssize_t lists = PySequence_Fast_GET_SIZE(seq), got = 0, total = 0, kept = 0;
+    Py_buffer *views = PyMem_Calloc((size_t)(lists ? lists : 1), sizeof(Py_buffer));
+    const int64_t **data = PyMem_Calloc((size_t)(lists ? lists : 1), sizeof(int64_t *));
+    Py_ssize_t *lengths = PyMem_Calloc((size_t)(lists ? lists : 1), sizeof(Py_ssize_t));
+    Py_ssize_t *positions = PyMem_Calloc((size_t)(lists ? lists : 1), sizeof(Py_ssize_t));
+    Head *heads = PyMem_Calloc((size_t)(lists ? lists : 1), sizeof(Head));
+    if (views == NULL || data == NULL || lengths == NULL || positions == NULL || heads == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < lists; got++) {
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, got), &views[got], PyBUF_SIMPLE) < 0)
+            goto done;
+        if (views[got].len % (Py_ssize_t)sizeof(int64_t)) {
+            got++;
+            PyErr_SetString(PyExc_ValueError, "merge_counts: a list's length is not a multiple of 8");
+            goto done;
+        }
+        data[got] = (const int64_t *)views[got].buf;
+        lengths[got] = views[got].len / (Py_ssize_t)sizeof(int64_t);
+        total += lengths[got];
+    }
+    codes = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(int64_t));
+    shared = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(int64_t));
+    if (codes == NULL || shared == NULL) goto done;
+    int64_t *code_out = (int64_t *)PyBytes_AS_STRING(codes);
+    int64_t *shared_out = (int64_t *)PyBytes_AS_STRING(shared);
+    Py_BEGIN_ALLOW_THREADS
+    kept = merge_lists(data, lengths, lists, positions, heads, min_shared, code_out, shared_out);
+    Py_END_ALLOW_THREADS
+    if (_PyBytes_Resize(&codes, kept * (Py_ssize_t)sizeof(int64_t)) < 0 ||
+        _PyBytes_Resize(&shared, kept * (Py_ssize_t)sizeof(int64_t)) < 0)
+        goto done;
+    result = PyTuple_Pack(2, codes, shared);
+done:
+    for (Py_ssize_t k = 0; k < got; k++) PyBuffer_Release(&views[k]);
+    PyMem_Free(views);
+    PyMem_Free(data);
+    PyMem_Free(lengths);
+    PyMem_Free(positions);
+    PyMem_Free(heads);
+    Py_DECREF(seq);
+    Py_XDECREF(codes);
+    Py_XDECREF(shared);
+    return result;
+}
+
+
 static PyMethodDef methods[] = {
     {"hash_words", hash_words, METH_VARARGS,
      "hash_words(data) -> bytes: one uint64 hash per zero-separated word of data."},
@@ -918,6 +1277,14 @@ static PyMethodDef methods[] = {
      "has_double_hyphen(text) -> bool: whether text holds \"--\"."},
     {"find_any", find_any, METH_VARARGS,
      "find_any(haystack, needles, start) -> int: first position >= start of any needle, or -1."},
+    {"sample_slice_sizes", sample_slice_sizes, METH_VARARGS,
+     "sample_slice_sizes(values, counts, owners, shift) -> int64 samples per slice."},
+    {"slice_keys", slice_keys, METH_VARARGS,
+     "slice_keys(values, counts, owners, part, shift, owner_bits, out) -> int: a slice's sort keys."},
+    {"slice_pair_codes", slice_pair_codes, METH_VARARGS,
+     "slice_pair_codes(keys, owner_bits, count, every_limit, max_bucket) -> (codes, oversized, largest)."},
+    {"merge_counts", merge_counts, METH_VARARGS,
+     "merge_counts(lists, min_shared) -> (codes, shared): values of sorted lists counted over all."},
     {NULL, NULL, 0, NULL},
 };
 

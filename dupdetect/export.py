@@ -99,11 +99,36 @@ def write_jsonl(result: ScanResult, out: IO[str]) -> None:
 
 def write_csv(result: ScanResult, out: IO[str]) -> None:
     """Write one CSV row per cluster member, with a header row."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    line_of = CsvLines()
+    out.write(line_of(list(CSV_COLUMNS)))
     for cluster in result.clusters:
         size = cluster.size
-        writer.writerows(csv_row(cluster.id, size, member) for member in cluster.members)
+        out.write("".join(line_of(csv_row(cluster.id, size, member)) for member in cluster.members))
+
+
+class CsvLines:
+    """The line ``csv.writer`` (``lineterminator="\\n"``) writes for a row of strings.
+
+    A row without a comma, quote or line break in any cell, nearly every row, is its cells
+    joined by commas: ``csv.writer`` spent 3 us on each row of 160 characters, the join
+    and its checks take under 1 us. Any other row is formatted by ``csv.writer`` itself.
+    """
+
+    def __init__(self) -> None:
+        self._line = ""
+        self._writer = csv.writer(self, lineterminator="\n")
+
+    def __call__(self, cells: list[str]) -> str:
+        line = ",".join(cells)
+        plain = line.count(",") == len(cells) - 1 and '"' not in line
+        if plain and "\n" not in line and "\r" not in line and len(cells) > 1:
+            return line + "\n"
+        self._writer.writerow(cells)
+        return self._line
+
+    def write(self, line: str) -> None:
+        """What ``csv.writer`` calls with each formatted line."""
+        self._line = line
 
 
 def csv_row(cluster_id: str, cluster_size: int, member: Member) -> list[str]:
@@ -126,7 +151,14 @@ def csv_row(cluster_id: str, cluster_size: int, member: Member) -> list[str]:
         str(member.is_representative).lower(),
         member.boilerplate,
     )
-    return [f"{value:.4f}" if isinstance(value, float) else str(value) for value in values]
+    return [
+        value
+        if value.__class__ is str  # most cells: str() would return them as they are
+        else f"{value:.4f}"
+        if isinstance(value, float)
+        else str(value)
+        for value in values
+    ]
 
 
 def write_github(result: ScanResult, out: IO[str], root: str = "") -> None:

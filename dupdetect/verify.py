@@ -13,7 +13,7 @@ import numpy as np
 
 from .models import PairScore
 
-try:  # the C merge walk (setup.py); np.intersect1d is the reference and the fallback
+try:  # the C merge walk by blocks of four (setup.py); np.intersect1d: reference and fallback
     from ._speedups import overlap as _c_overlap
 except ImportError:  # pragma: no cover - only without a compiler at install time
     _c_overlap = None
@@ -134,27 +134,75 @@ class VerifiedPair:
     score: PairScore
 
 
+@dataclass(frozen=True)
+class VerifiedColumns:
+    """Verified pairs as columns: rows ``a[k]`` and ``b[k]`` (int64) and their exact scores.
+
+    What ``verify_pairs`` finds before it makes an object of each pair: a scan groups these
+    columns directly (``cluster.group_verified``) and makes a ``PairScore`` only for the
+    pairs that end up in a cluster.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    jaccard: np.ndarray
+    containment_ab: np.ndarray
+    containment_ba: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.a.size)
+
+    @classmethod
+    def of(cls, verified: Sequence[VerifiedPair]) -> VerifiedColumns:
+        """The columns of a sequence of verified pairs."""
+        scores = [p.score for p in verified]
+        return cls(
+            np.array([p.a for p in verified], dtype=np.int64),
+            np.array([p.b for p in verified], dtype=np.int64),
+            np.array([s.jaccard for s in scores], dtype=np.float64),
+            np.array([s.containment_ab for s in scores], dtype=np.float64),
+            np.array([s.containment_ba for s in scores], dtype=np.float64),
+        )
+
+    def pairs(self) -> list[VerifiedPair]:
+        """The pairs as objects, in order."""
+        scores = zip(
+            self.jaccard.tolist(),
+            self.containment_ab.tolist(),
+            self.containment_ba.tolist(),
+            strict=True,
+        )
+        return [
+            VerifiedPair(a, b, PairScore(*scored))
+            for a, b, scored in zip(self.a.tolist(), self.b.tolist(), scores, strict=True)
+        ]
+
+
 def verify_pairs(
     pairs: np.ndarray, shingle_sets: Sequence[np.ndarray], rule: MatchRule, threads: int = 1
 ) -> list[VerifiedPair]:
-    """Score every candidate pair exactly and keep those the rule accepts.
+    """Score every candidate pair exactly and keep those the rule accepts (objects of
+    ``verify_columns``)."""
+    return verify_columns(pairs, shingle_sets, rule, threads).pairs()
+
+
+def verify_columns(
+    pairs: np.ndarray, shingle_sets: Sequence[np.ndarray], rule: MatchRule, threads: int = 1
+) -> VerifiedColumns:
+    """Score every candidate pair exactly and keep those the rule accepts, as columns.
 
     Each set is read once per run of pairs sharing their first row (pairs come sorted), which
     matters when ``shingle_sets`` reads from disk. Overlaps are counted for every pair, then
     scored and tested as columns (``score_columns``: the same rounded scores as ``score``;
-    ``MatchRule.matches_columns``); objects are made for the pairs that pass only. A store
-    that counts overlaps itself may use ``threads``.
+    ``MatchRule.matches_columns``). A store that counts overlaps itself may use ``threads``.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     shared, size_a, size_b = _overlaps(pairs, shingle_sets, threads)
     jaccard, ab, ba = score_columns(shared, size_a, size_b)
     passed = np.flatnonzero(rule.matches_columns(jaccard, ab, ba, size_a, size_b))
-    firsts, seconds = pairs[passed, 0].tolist(), pairs[passed, 1].tolist()
-    scores = zip(jaccard[passed].tolist(), ab[passed].tolist(), ba[passed].tolist(), strict=True)
-    return [
-        VerifiedPair(a, b, PairScore(*scored))
-        for a, b, scored in zip(firsts, seconds, scores, strict=True)
-    ]
+    return VerifiedColumns(
+        pairs[passed, 0], pairs[passed, 1], jaccard[passed], ab[passed], ba[passed]
+    )
 
 
 def _overlaps(

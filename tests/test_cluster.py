@@ -1,6 +1,11 @@
-import numpy as np
+from collections import defaultdict
 
-from dupdetect.cluster import group_documents
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dupdetect.cluster import Group, group_documents
+from dupdetect.models import PairScore
 from dupdetect.verify import MatchRule, VerifiedPair, score
 
 RULE = MatchRule(threshold=0.5, containment=0.8, min_containment_shingles=20)
@@ -82,3 +87,72 @@ def test_separate_components():
     sets = _sets((0, 100), (10, 110), (1000, 1100), (1010, 1110))
     groups = _run(sets, [(0, 1), (2, 3), (1, 2)])
     assert [(g.representative, [m for m, _ in g.members]) for g in groups] == [(0, [1]), (2, [3])]
+
+
+def _reference_groups(verified, rank, scorer, sizes, rule):
+    """group_documents as it was written first: one graph over every pair, a union-find,
+    every component star by star (the columns and fast paths must give the same groups)."""
+    neighbours = defaultdict(set)
+    for pair in verified:
+        neighbours[pair.a].add(pair.b)
+        neighbours[pair.b].add(pair.a)
+    known = {(pair.a, pair.b): pair.score for pair in verified}
+
+    def oriented(rep, other):
+        if (rep, other) in known:
+            return known[(rep, other)]
+        if (other, rep) in known:
+            s = known[(other, rep)]
+            return PairScore(s.jaccard, s.containment_ba, s.containment_ab)
+        return scorer(rep, other)
+
+    parent = {}
+
+    def find(node):
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    for pair in verified:
+        root_a, root_b = find(pair.a), find(pair.b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    components = {}
+    for node in sorted({n for p in verified for n in (p.a, p.b)}):
+        components.setdefault(find(node), []).append(node)
+    groups = []
+    for _, component in sorted(components.items()):
+        remaining = set(component)
+        while len(remaining) >= 2:
+            anchor = min(remaining, key=lambda i: (-len(neighbours[i] & remaining), rank[i]))
+            remaining.discard(anchor)
+            star = [anchor]
+            near = set(neighbours[anchor]).union(*(neighbours[n] for n in neighbours[anchor]))
+            for other in sorted((near - {anchor}) & remaining):
+                if rule.matches(oriented(anchor, other), sizes[anchor], sizes[other]):
+                    star.append(other)
+            if len(star) > 1:
+                remaining.difference_update(star)
+                rep = min(star, key=lambda i: rank[i])
+                members = tuple((m, oriented(rep, m)) for m in sorted(star) if m != rep)
+                groups.append(Group(rep, members, anchor))
+    return groups
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=30),
+    st.lists(st.integers(0, 11), min_size=12, max_size=12),
+    st.booleans(),
+    st.sampled_from([0.3, 0.5, 0.8]),
+)
+def test_groups_are_those_of_the_first_implementation(spans, ends, ties, threshold):
+    """Random graphs of overlapping ranges: pairs either way round, repeated, some not
+    matching the rule; ranks with or without ties."""
+    starts, lengths = [10 * e for e in ends], [20 + 8 * e for e in ends[::-1]]
+    sets = [np.arange(lo, lo + n, dtype=np.uint64) for lo, n in zip(starts, lengths, strict=True)]
+    pairs = [(a % 12, b % 12) for a, b in spans]  # a document paired with itself too
+    verified = [VerifiedPair(a, b, score(sets[a], sets[b])) for a, b in pairs]
+    rank = [r // 3 for r in range(12)] if ties else list(range(12))[::-1]
+    rule = MatchRule(threshold=threshold, containment=0.8, min_containment_shingles=20)
+    args = (rank, lambda a, b: score(sets[a], sets[b]), [s.size for s in sets], rule)
+    assert group_documents(12, verified, *args) == _reference_groups(verified, *args)

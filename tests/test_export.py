@@ -1,7 +1,10 @@
+import csv
+import io
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dupdetect.export import CSV_COLUMNS, csv_row, member_dict
+from dupdetect.export import CSV_COLUMNS, CsvLines, csv_row, member_dict
 from dupdetect.models import Member
 
 cells = st.one_of(st.text(max_size=8), st.floats(allow_nan=False), st.integers(), st.none())
@@ -36,3 +39,10 @@ def test_csv_row_is_member_dict_in_column_order(cluster_id, cluster_size, member
     assert csv_row(cluster_id, cluster_size, member) == _row_from_member_dict(
         cluster_id, cluster_size, member
     )
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from('ab ,"\r\n\x00é'), max_size=6), max_size=5))
+def test_csv_lines_are_what_csv_writer_writes(cells):
+    written = io.StringIO(newline="")
+    csv.writer(written, lineterminator="\n").writerow(cells)
+    assert CsvLines()(cells) == written.getvalue()

@@ -1,3 +1,4 @@
+import contextlib
 import itertools
 from unittest import mock
 
@@ -102,8 +103,25 @@ def test_oversized_bucket_is_reported_with_its_first_document(tmp_path):
     assert result.clusters[0].size == 12  # still one cluster: all were compared with p00
 
 
+@contextlib.contextmanager
+def counted_by(loops):
+    """Containment candidates counted by the C loops (``"C"``) or the numpy reference."""
+    from dupdetect import index
+
+    if loops == "C" and index._speedups is None:
+        pytest.skip("dupdetect._speedups is not built")
+    with mock.patch.object(index, "_speedups", index._speedups if loops == "C" else None):
+        yield
+
+
+@pytest.fixture(params=["C", "numpy"])
+def containment_loops(request):
+    with counted_by(request.param):
+        yield
+
+
 @pytest.mark.parametrize("partitions", [1, 2, 16, 256])
-def test_containment_candidates_do_not_depend_on_partitions(partitions):
+def test_containment_candidates_do_not_depend_on_partitions(partitions, containment_loops):
     from dupdetect.index import SampleRuns, containment_samples, sampled_containment_candidates
 
     rng = np.random.default_rng(5)
@@ -122,7 +140,7 @@ def test_containment_candidates_do_not_depend_on_partitions(partitions):
     assert found.pairs.tolist() == [[0, 1], [0, 2]]
 
 
-def test_containment_candidates_of_nothing():
+def test_containment_candidates_of_nothing(containment_loops):
     from dupdetect.index import SampleRuns, sampled_containment_candidates
 
     empty = SampleRuns(np.empty(0, np.uint32), np.zeros(2, np.int64), np.arange(2))
@@ -280,13 +298,14 @@ def _reference_containment(values, counts, owners, count, min_share, max_bucket,
     st.sampled_from([2, 32]),
     st.sampled_from([1, 3]),
 )
+@pytest.mark.parametrize("loops", ["C", "numpy"])
 def test_containment_candidates_match_plain_python(
-    runs, max_bucket, partitions, star_bucket, threads
+    loops, runs, max_bucket, partitions, star_bucket, threads
 ):
     from dupdetect import index
 
     values, counts, owners = runs
-    with mock.patch.object(index, "STAR_BUCKET", star_bucket):
+    with counted_by(loops), mock.patch.object(index, "STAR_BUCKET", star_bucket):
         found = index.sampled_containment_candidates(
             index.SampleRuns(values, counts, owners),
             len(counts),

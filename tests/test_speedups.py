@@ -1,6 +1,7 @@
 """The C loops (dupdetect/_speedups.c) compute exactly what the numpy reference code does."""
 
 import os
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -150,3 +151,115 @@ def test_packed_samples_reject_what_is_not_uint64_sets():
         speedups.packed_samples([b"\x00" * 12], 7, 0)
     with pytest.raises(TypeError):
         speedups.packed_samples(5, 7, 0)
+
+
+# The containment loops (index._shared_samples_c) against numpy on small runs of samples: few
+# distinct values so that runs of equal samples form, spread over the 16 slices of 2**28.
+containment_values = st.sampled_from([0, 3, 2**28, 2**28 + 3, 2**31 + 1, 2**32 - 1])
+
+
+@st.composite
+def sample_columns(draw):
+    """(values, counts, owners) of up to 20 runs, some dropped (owner -1), some rows
+    owning two runs."""
+    runs = draw(st.integers(0, 20))
+    counts = draw(st.lists(st.integers(0, 12), min_size=runs, max_size=runs))
+    values = draw(st.lists(containment_values, min_size=sum(counts), max_size=sum(counts)))
+    owners = draw(st.lists(st.integers(-1, 9), min_size=runs, max_size=runs))
+    return np.array(values, np.uint32), np.array(counts, np.int64), np.array(owners, np.int64)
+
+
+def _kept_samples(values, counts, owners):
+    """The values of the runs not dropped, and their owners."""
+    owner_of = np.repeat(owners, counts)
+    kept = owner_of >= 0
+    return values[kept], owner_of[kept]
+
+
+@given(sample_columns(), st.sampled_from([24, 28, 31, 32]))
+def test_sample_slice_sizes_match_numpy(columns, shift):
+    values, owners = _kept_samples(*columns)
+    sizes = np.frombuffer(speedups.sample_slice_sizes(*columns, shift), np.int64)
+    expected = np.bincount(values.astype(np.int64) >> shift, minlength=1 << 32 - shift)
+    assert np.array_equal(sizes, expected)
+
+
+@given(sample_columns(), st.sampled_from([(28, 0), (28, 15), (31, 1), (32, 0)]), st.integers(4, 6))
+def test_slice_keys_match_numpy(columns, slice_at, owner_bits):
+    shift, part = slice_at
+    values, owners = _kept_samples(*columns)
+    values = values.astype(np.uint64)
+    picked = (values >> np.uint64(shift)) == part
+    low = values[picked] & np.uint64((1 << shift) - 1)
+    expected = low << np.uint64(owner_bits) | owners[picked].astype(np.uint64)
+    out = np.full(expected.size + 3, 7, np.uint64)
+    assert speedups.slice_keys(*columns, part, shift, owner_bits, out) == expected.size
+    assert np.array_equal(out[: expected.size], expected)
+    assert (out[expected.size :] == 7).all()
+    if expected.size:  # too little room: the count still, nothing written past the end
+        short = np.zeros(expected.size, np.uint64)
+        assert speedups.slice_keys(*columns, part, shift, owner_bits, short[:-1]) == expected.size
+        assert np.array_equal(short[:-1], expected[:-1]) and short[-1] == 0
+
+
+def test_containment_loops_reject_inconsistent_runs():
+    values, counts, owners = np.zeros(3, np.uint32), np.array([2], np.int64), np.array([0])
+    with pytest.raises(ValueError, match="do not cover"):
+        speedups.sample_slice_sizes(values, counts, owners, 28)
+    with pytest.raises(ValueError, match="do not cover"):
+        speedups.slice_keys(values, counts, owners, 0, 28, 4, np.zeros(4, np.uint64))
+    with pytest.raises(ValueError, match="do not cover"):
+        speedups.sample_slice_sizes(values, np.array([1, 2]), owners, 28)
+    with pytest.raises(ValueError, match="part"):
+        speedups.slice_keys(values, np.array([3]), owners, 16, 28, 4, np.zeros(4, np.uint64))
+    with pytest.raises(ValueError, match="shift"):
+        speedups.sample_slice_sizes(values, np.array([3]), owners, 20)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 9)), max_size=60),
+    st.integers(1, 6),
+    st.integers(1, 12),
+)
+def test_slice_pair_codes_match_numpy(samples, every_limit, max_bucket):
+    from dupdetect import index
+
+    owner_bits, count = 4, 10
+    keys = np.sort(np.array([s << owner_bits | o for s, o in samples], np.uint64))
+    codes, oversized, largest = speedups.slice_pair_codes(
+        keys, owner_bits, count, every_limit, max_bucket
+    )
+    runs = index._shared_runs(keys >> np.uint64(owner_bits))
+    owner = keys & np.uint64(2**owner_bits - 1)
+    with mock.patch.object(index, "STAR_BUCKET", every_limit):
+        expected = index._pair_codes(runs, owner, count, max_bucket)
+    assert np.array_equal(np.sort(np.frombuffer(codes, np.int64)), np.sort(expected))
+    assert oversized == int((runs.sizes > max_bucket).sum())
+    assert largest == (runs.largest if keys.size else 0)
+    assert isinstance(codes, bytearray)  # writable: sorted in place
+
+
+@given(
+    st.lists(st.lists(st.integers(-3, 40), max_size=30).map(sorted), max_size=6),
+    st.integers(1, 3),
+)
+def test_merge_counts_match_numpy(lists, min_shared):
+    from dupdetect import index
+
+    arrays_in = [np.array(values, np.int64) for values in lists]
+    codes, shared = speedups.merge_counts(arrays_in, min_shared)
+    values, times = index._sum_counts([index._count_equal(a) for a in arrays_in])
+    kept = times >= min_shared
+    assert np.array_equal(np.frombuffer(codes, np.int64), values[kept])
+    assert np.array_equal(np.frombuffer(shared, np.int64), times[kept])
+
+
+dense_sets = arrays(np.uint64, st.integers(0, 120), elements=st.integers(0, 150)).map(np.unique)
+
+
+@given(st.one_of(st.tuples(hash_arrays, hash_arrays), st.tuples(dense_sets, dense_sets)))
+def test_overlap_by_blocks_matches_numpy(sets):
+    """Four values at a time (AVX2 where there is) counts what a merge walk counts: sets
+    from a small range share whole blocks, ends and block maxima."""
+    a, b = np.unique(sets[0]), np.unique(np.concatenate([sets[1], sets[0][::3]]))
+    assert speedups.overlap(a, b) == overlap_numpy(a, b) == speedups.overlap(b, a)
