@@ -55,7 +55,7 @@ class Notice:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # hashable, not frozen: see Document
 class PairScore:
     """Exact overlap of two documents' shingle sets.
 
@@ -72,7 +72,7 @@ class PairScore:
         return max(self.containment_ab, self.containment_ba)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # hashable, not frozen: see Document
 class Member:
     """A document in a cluster, scored against the cluster's representative."""
 
@@ -91,7 +91,7 @@ class Member:
     boilerplate: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # hashable, not frozen: see Document
 class Cluster:
     """A group of near-duplicate documents around one representative."""
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,10 +32,11 @@ from .index import (
 )
 from .models import Cluster, Member, Notice, PairScore, ScanResult, Summary
 from .shingle_sets import ShingleSets
-from .store.base import IndexStore
-from .store.lookup import include_indexed
 from .verify import MatchRule, score, verify_columns
 from .workers import DocumentInfo, shingle_chunks
+
+if TYPE_CHECKING:  # the store modules are imported by a scan with an index only
+    from .store.base import IndexStore
 
 
 def scan(
@@ -75,6 +77,8 @@ def _scan_corpus(
         )
     fresh = None
     if index is not None:
+        from .store.lookup import include_indexed
+
         fresh = include_indexed(corpus, index, config)
         if len(fresh) != len(corpus.infos):  # indexed documents joined: key everything here
             corpus.band_keys = corpus.samples = None
