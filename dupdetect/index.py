@@ -66,7 +66,7 @@ def lsh_params(
     if num_perm < 2:
         raise ValueError("Too few permutation functions")
     bands, rows = _band_row_grid(num_perm)
-    nodes, node_weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    nodes, node_weights = gauss_legendre(num_perm // 2 + 2)
     false_pos = _integral(bands, rows, 0.0, threshold, nodes, node_weights, positive=True)
     false_neg = _integral(bands, rows, threshold, 1.0, nodes, node_weights, positive=False)
     error = false_pos * weights[0] + false_neg * weights[1]
@@ -74,6 +74,36 @@ def lsh_params(
     if bands[best] < 2:
         raise ValueError("The number of bands are too small (b < 2)")
     return int(bands[best]), int(rows[best])
+
+
+def gauss_legendre(points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes (ascending) and weights of ``points``-point Gauss-Legendre quadrature on [-1, 1]:
+    ``np.polynomial.legendre.leggauss``'s (within 2e-12 up to 260 points, tested), by
+    Newton's method on the Legendre recurrence.
+
+    Not ``leggauss`` itself: its eigenvalue solver wakes OpenBLAS's thread pool, which then
+    spins ~0.1 s of CPU in every process that computed LSH parameters (the main process and
+    each worker of a scan) while the scan needs the cores.
+    """
+    k = np.arange(1, points + 1)
+    x = np.cos(np.pi * (k - 0.25) / (points + 0.5))  # near each root, descending
+    for _ in range(100):
+        value, slope = _legendre(points, x)
+        step = value / slope
+        x = x - step
+        if np.max(np.abs(step)) < 1e-15:
+            break
+    _, slope = _legendre(points, x)
+    weights = 2 / ((1 - x * x) * slope * slope)
+    return x[::-1].copy(), weights[::-1].copy()
+
+
+def _legendre(degree: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P_degree(x) and its derivative, by the three-term recurrence (degree >= 1)."""
+    previous, current = np.ones_like(x), x.copy()
+    for j in range(2, degree + 1):
+        previous, current = current, ((2 * j - 1) * x * current - (j - 1) * previous) / j
+    return current, degree * (x * current - previous) / (x * x - 1)
 
 
 def _band_row_grid(num_perm: int) -> tuple[np.ndarray, np.ndarray]:

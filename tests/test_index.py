@@ -319,3 +319,13 @@ def test_containment_candidates_match_plain_python(
     )
     assert [tuple(p) for p in found.pairs.tolist()] == expected[0]
     assert (found.oversized_buckets, found.largest_bucket) == expected[1:]
+
+
+def test_gauss_legendre_is_numpys_leggauss():
+    from dupdetect.index import gauss_legendre
+
+    for points in range(2, 261):
+        nodes, weights = gauss_legendre(points)
+        expected_nodes, expected_weights = np.polynomial.legendre.leggauss(points)
+        assert np.abs(nodes - expected_nodes).max() < 2e-12
+        assert np.abs(weights - expected_weights).max() < 2e-12 * expected_weights.max()
