@@ -579,69 +579,90 @@ HINTED_LINES_FROM(Py_UCS2)
 HINTED_LINES_FROM(Py_UCS4)
 
 #if defined(__SSE2__)
-/* The SSE2 scan for 1- and 2-byte storage: 16 (8) starting positions at a time, kept when
- * their first three characters, OR 0x20, are a prefix the needles begin with; only those
- * are tried. Stops where fewer than a vector and two characters remain; returns that
- * position. */
-#define HINTED_LINES_SSE2(TYPE, STEP, SET1, CMPEQ, SCALE)                                 \
-    static Py_ssize_t hinted_sse2_##TYPE(const TYPE *units, Py_ssize_t n, Py_ssize_t *line, \
-                                         Py_ssize_t *counted, const Needles *needles,     \
-                                         PyObject *found) {                               \
-        __m128i fold = SET1(0x20), firsts[MAX_NEEDLES], seconds[MAX_NEEDLES];             \
-        __m128i thirds[MAX_NEEDLES], any_third[MAX_NEEDLES];                             \
-        for (Py_ssize_t p = 0; p < needles->n_prefixes; p++) {                           \
-            firsts[p] = SET1(needles->first[p] | 0x20);                                  \
-            seconds[p] = SET1(needles->second[p] | 0x20);                                \
-            thirds[p] = SET1(needles->third[p] | 0x20);                                  \
-            any_third[p] = SET1(needles->third[p] ? 0 : -1);                             \
-        }                                                                                \
-        Py_ssize_t i = 0;                                                                \
-        while (i + STEP + 2 <= n) {                                                      \
-            __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(units + i)), fold); \
-            __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(units + i + 1)), fold); \
-            __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(units + i + 2)), fold); \
-            __m128i any = _mm_setzero_si128();                                           \
-            for (Py_ssize_t p = 0; p < needles->n_prefixes; p++) {                       \
-                __m128i third = _mm_or_si128(CMPEQ(c, thirds[p]), any_third[p]);         \
-                __m128i pair = _mm_and_si128(CMPEQ(a, firsts[p]), CMPEQ(b, seconds[p])); \
-                any = _mm_or_si128(any, _mm_and_si128(pair, third));                     \
-            }                                                                            \
-            unsigned mask = (unsigned)_mm_movemask_epi8(any);                            \
-            Py_ssize_t next = i + STEP;                                                  \
-            while (mask) {                                                               \
-                Py_ssize_t at = i + (Py_ssize_t)(__builtin_ctz(mask) / SCALE);           \
-                mask &= mask - 1;                                                        \
-                if (SCALE == 2) mask &= mask - 1; /* each 2-byte lane sets two bits */   \
-                int hit;                                                                 \
-                NEEDLE_AT(units, n, at, hit);                                            \
-                if (!hit) continue;                                                      \
-                RECORD_LINE(units, n, at);                                               \
-                next = at;                                                               \
-                break;                                                                   \
-            }                                                                            \
-            i = next;                                                                    \
-        }                                                                                \
-        return i;                                                                        \
+/* The vector scan for 1- and 2-byte storage: STEP starting positions at a time (16 and 8 with
+ * SSE2, 32 and 16 with AVX2), kept when their first three characters, OR 0x20, are a prefix
+ * the needles begin with; only those are tried. Stops where fewer than a vector and two
+ * characters remain; returns that position. */
+#define HINTED_LINES_VECTOR_(NAME, ATTR, TYPE, VEC, STEP, SCALE, SET1, CMPEQ, LOADU, OR, AND,  \
+                             ZERO, MOVEMASK)                                                  \
+    ATTR static Py_ssize_t NAME(const TYPE *units, Py_ssize_t n, Py_ssize_t *line,           \
+                                Py_ssize_t *counted, const Needles *needles, PyObject *found) { \
+        VEC fold = SET1(0x20), firsts[MAX_NEEDLES], seconds[MAX_NEEDLES];                    \
+        VEC thirds[MAX_NEEDLES], any_third[MAX_NEEDLES];                                     \
+        for (Py_ssize_t p = 0; p < needles->n_prefixes; p++) {                               \
+            firsts[p] = SET1(needles->first[p] | 0x20);                                      \
+            seconds[p] = SET1(needles->second[p] | 0x20);                                    \
+            thirds[p] = SET1(needles->third[p] | 0x20);                                      \
+            any_third[p] = SET1(needles->third[p] ? 0 : -1);                                 \
+        }                                                                                    \
+        Py_ssize_t i = 0;                                                                    \
+        while (i + STEP + 2 <= n) {                                                          \
+            VEC a = OR(LOADU((const VEC *)(units + i)), fold);                               \
+            VEC b = OR(LOADU((const VEC *)(units + i + 1)), fold);                           \
+            VEC c = OR(LOADU((const VEC *)(units + i + 2)), fold);                           \
+            VEC any = ZERO();                                                                \
+            for (Py_ssize_t p = 0; p < needles->n_prefixes; p++) {                           \
+                VEC third = OR(CMPEQ(c, thirds[p]), any_third[p]);                           \
+                any = OR(any, AND(AND(CMPEQ(a, firsts[p]), CMPEQ(b, seconds[p])), third));   \
+            }                                                                                \
+            unsigned mask = (unsigned)MOVEMASK(any);                                         \
+            Py_ssize_t next = i + STEP;                                                      \
+            while (mask) {                                                                   \
+                Py_ssize_t at = i + (Py_ssize_t)(__builtin_ctz(mask) / SCALE);               \
+                mask &= mask - 1;                                                            \
+                if (SCALE == 2) mask &= mask - 1; /* each 2-byte lane sets two bits */       \
+                int hit;                                                                     \
+                NEEDLE_AT(units, n, at, hit);                                                \
+                if (!hit) continue;                                                          \
+                RECORD_LINE(units, n, at);                                                   \
+                next = at;                                                                   \
+                break;                                                                       \
+            }                                                                                \
+            i = next;                                                                        \
+        }                                                                                    \
+        return i;                                                                            \
     }
 
-HINTED_LINES_SSE2(Py_UCS1, 16, _mm_set1_epi8, _mm_cmpeq_epi8, 1)
-HINTED_LINES_SSE2(Py_UCS2, 8, _mm_set1_epi16, _mm_cmpeq_epi16, 2)
-#define SSE2_STEPS(TYPE)                                                                  \
-    do {                                                                                  \
-        from = hinted_sse2_##TYPE(data, n, line, counted, needles, found);                \
-        if (from < 0) return from;                                                        \
-    } while (0)
+/* (The operations come as one argument list: expanded before the body macro sees them.) */
+#define HINTED_LINES_VECTOR(...) HINTED_LINES_VECTOR_(__VA_ARGS__)
+#define SSE2_OPS _mm_loadu_si128, _mm_or_si128, _mm_and_si128, _mm_setzero_si128, _mm_movemask_epi8
+HINTED_LINES_VECTOR(hinted_sse2_Py_UCS1, , Py_UCS1, __m128i, 16, 1, _mm_set1_epi8,
+                    _mm_cmpeq_epi8, SSE2_OPS)
+HINTED_LINES_VECTOR(hinted_sse2_Py_UCS2, , Py_UCS2, __m128i, 8, 2, _mm_set1_epi16,
+                    _mm_cmpeq_epi16, SSE2_OPS)
+
+#if defined(__GNUC__) && defined(__x86_64__)
+/* Twice the positions a step where the CPU has AVX2 (chosen at run time): the scan of an
+ * article's ~5,000 characters took ~2.5 us with SSE2. */
+#define AVX2_OPS                                                                             \
+    _mm256_loadu_si256, _mm256_or_si256, _mm256_and_si256, _mm256_setzero_si256,             \
+        _mm256_movemask_epi8
+HINTED_LINES_VECTOR(hinted_avx2_Py_UCS1, __attribute__((target("avx2"))), Py_UCS1, __m256i, 32,
+                    1, _mm256_set1_epi8, _mm256_cmpeq_epi8, AVX2_OPS)
+HINTED_LINES_VECTOR(hinted_avx2_Py_UCS2, __attribute__((target("avx2"))), Py_UCS2, __m256i, 16,
+                    2, _mm256_set1_epi16, _mm256_cmpeq_epi16, AVX2_OPS)
+#define HINTED_VECTOR(TYPE)                                                                   \
+    (__builtin_cpu_supports("avx2") ? hinted_avx2_##TYPE : hinted_sse2_##TYPE)
 #else
-#define SSE2_STEPS(TYPE) (void)0
+#define HINTED_VECTOR(TYPE) hinted_sse2_##TYPE
 #endif
 
-/* The whole scan of 1- or 2-byte storage: SSE2 steps where there are, then the scalar rest. */
+#define VECTOR_STEPS(TYPE)                                                                    \
+    do {                                                                                      \
+        from = HINTED_VECTOR(TYPE)(data, n, line, counted, needles, found);                   \
+        if (from < 0) return from;                                                            \
+    } while (0)
+#else
+#define VECTOR_STEPS(TYPE) (void)0
+#endif
+
+/* The whole scan of 1- or 2-byte storage: vector steps where there are, then the scalar rest. */
 #define HINTED_SCAN(TYPE)                                                                 \
     static Py_ssize_t hinted_scan_##TYPE(const void *data, Py_ssize_t n, Py_ssize_t *line, \
                                          Py_ssize_t *counted, const Needles *needles,     \
                                          PyObject *found) {                               \
         Py_ssize_t from = 0;                                                              \
-        SSE2_STEPS(TYPE);                                                                 \
+        VECTOR_STEPS(TYPE);                                                               \
         return hinted_lines_##TYPE(data, n, from, line, counted, needles, found);         \
     }
 
