@@ -87,9 +87,8 @@ class Signer:
             return self.sign_numpy(shingle_sets)[:, :perms]
         a, b = self._a[:perms], self._b[:perms]
         out = np.empty((len(shingle_sets), a.size), dtype=np.uint32)
-        for row, shingles in enumerate(shingle_sets):
-            shingles = np.ascontiguousarray(shingles, dtype=np.uint64)
-            out[row] = np.frombuffer(_speedups.minhash(shingles, a, b), np.uint32)
+        sets = [np.ascontiguousarray(shingles, dtype=np.uint64) for shingles in shingle_sets]
+        _speedups.minhash_into(sets, a, b, out)
         return out
 
     def sign_numpy(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:

@@ -66,10 +66,15 @@ def test_bad_arguments_raise_not_crash():
         speedups.shingle(b"\x00" * 7, 5)
     with pytest.raises(ValueError):
         speedups.shingle(b"", 9)
+    out = bytearray(4)
     with pytest.raises(ValueError):
-        speedups.minhash(b"", b"\x00" * 4, b"\x00" * 4)
+        speedups.minhash_into([b""], b"\x00" * 4, b"\x00" * 4, out)
     with pytest.raises(ValueError):
-        speedups.minhash(b"\x00" * 8, b"\x00" * 4, b"\x00" * 8)
+        speedups.minhash_into([b"\x00" * 8], b"\x00" * 4, b"\x00" * 8, out)
+    with pytest.raises(ValueError):
+        speedups.minhash_into([b"\x00" * 8], b"\x00" * 4, b"\x00" * 4, bytearray(8))
+    with pytest.raises(ValueError):
+        speedups.minhash_into([b"\x00" * 7], b"\x00" * 4, b"\x00" * 4, out)
     with pytest.raises(ValueError):
         speedups.overlap(b"\x00" * 8, b"\x00" * 3)
 
