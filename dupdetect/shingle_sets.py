@@ -337,23 +337,26 @@ def spill(folder: str, sets: Sequence[np.ndarray]) -> Spilled:
     Raises:
         ScratchSpaceError: the file cannot be created or written (e.g. the disk is full).
     """
-    views = [memoryview(np.ascontiguousarray(s, dtype=np.uint64)).cast("B") for s in sets]
+    arrays = [np.ascontiguousarray(s, dtype=np.uint64) for s in sets]
     fd, name, end = _SPILL_FILES.get(folder) or _new_spill_file(folder)
     at = end
     try:
-        for start in range(0, len(views), _IOV_MAX):
-            at = _write_all(fd, views[start : start + _IOV_MAX], at)
+        for start in range(0, len(arrays), _IOV_MAX):
+            at = _write_all(fd, arrays[start : start + _IOV_MAX], at)
     except OSError as exc:
         raise scratch_error("write a temporary file", os.path.dirname(folder), exc) from exc
     _SPILL_FILES[folder] = (fd, name, at)
     return Spilled(name, end)
 
 
-def _write_all(fd: int, views: list[memoryview], offset: int) -> int:
-    """Write ``views`` back to back at ``offset`` (finishing a short ``pwritev`` one buffer at
-    a time); returns the offset after them."""
-    written = os.pwritev(fd, views, offset) if hasattr(os, "pwritev") else 0
-    for view in views:
+def _write_all(fd: int, arrays: list[np.ndarray], offset: int) -> int:
+    """Write ``arrays`` (C-contiguous) back to back at ``offset`` (finishing a short
+    ``pwritev`` one buffer at a time); returns the offset after them."""
+    total = sum(array.nbytes for array in arrays)
+    written = os.pwritev(fd, arrays, offset) if hasattr(os, "pwritev") else 0
+    if written == total:  # the whole run at once: nearly always
+        return offset + total
+    for view in (memoryview(array).cast("B") for array in arrays):
         if written >= view.nbytes:
             written -= view.nbytes
             offset += view.nbytes
