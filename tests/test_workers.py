@@ -154,6 +154,7 @@ def test_a_pool_scan_spills_sets_to_a_folder_it_removes(messy, tmp_path, monkeyp
 
 
 def test_chunks_start_small_and_double_up_to_the_chunk_size(monkeypatch):
+    monkeypatch.setattr(workers, "CHUNK_FILES", 256)
     sizes = [len(chunk) for chunk in workers._chunks(iter(range(1000)))]
     assert sizes == [16, 32, 64, 128, 256, 256, 248]
     monkeypatch.setattr(workers, "CHUNK_FILES", 2)
