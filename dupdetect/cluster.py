@@ -4,7 +4,9 @@ Plain connected components chain: A~B and B~C put A and C together even when A a
 nothing, and on real crawls one chain can swallow thousands of pages. Here every member of a
 cluster must itself match the cluster's anchor:
 
-1. Verified pairs are grouped into connected components (union-find).
+1. Verified pairs are grouped into connected components (union-find as a parent array in
+   numpy: every pair hooks both its ends to the smaller parent, then pointer jumping
+   compresses the paths, until nothing changes).
 2. In each component, the document with the most verified matches among the documents left
    (the fullest version of a story, which its teasers and trimmed copies all match) becomes the
    anchor; ties go to the better representative rank. Its neighbours, and their neighbours,
