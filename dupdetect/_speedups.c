@@ -745,6 +745,26 @@ static PyObject *hinted_lines(PyObject *self, PyObject *args) {
     return found;
 }
 
+/* Acquire the buffer of each of the n items of seq (a PySequence_Fast) into views, each a
+ * whole number of 8-byte values, counting them in *got (what the caller releases); returns
+ * their values in all, or -1 with an exception set ("<what>: ... not a multiple of 8"). */
+static Py_ssize_t get_8byte_buffers(PyObject *seq, Py_buffer *views, Py_ssize_t n, Py_ssize_t *got,
+                                    const char *what) {
+    Py_ssize_t total = 0;
+    for (; *got < n; (*got)++) {
+        Py_buffer *view = &views[*got];
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, *got), view, PyBUF_SIMPLE) < 0)
+            return -1;
+        if (view->len % 8) {
+            (*got)++;
+            PyErr_Format(PyExc_ValueError, "%s: a buffer's length is not a multiple of 8", what);
+            return -1;
+        }
+        total += view->len / 8;
+    }
+    return total;
+}
+
 /* packed_samples(sets: sequence of buffers of uint64, mask: int, min_shingles: int) ->
  * (bytes of uint32, bytes of int64): index.packed_containment_samples for a power-of-two
  * sample_mod (mask = sample_mod - 1) in one pass: of each set of at least min_shingles
@@ -764,16 +784,8 @@ static PyObject *packed_samples(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    for (; got < n_sets; got++) {
-        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(sets, got), &views[got], PyBUF_SIMPLE) < 0)
-            goto done;
-        if (views[got].len % (Py_ssize_t)sizeof(uint64_t)) {
-            got++;
-            PyErr_SetString(PyExc_ValueError, "packed_samples: a set's length is not a multiple of 8");
-            goto done;
-        }
-        total += views[got].len / (Py_ssize_t)sizeof(uint64_t);
-    }
+    total = get_8byte_buffers(sets, views, n_sets, &got, "packed_samples");
+    if (total < 0) goto done;
     values = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(uint32_t));
     counts = PyBytes_FromStringAndSize(NULL, n_sets * (Py_ssize_t)sizeof(int64_t));
     if (values == NULL || counts == NULL) goto done;
@@ -1252,17 +1264,11 @@ static PyObject *merge_counts(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    for (; got < lists; got++) {
-        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, got), &views[got], PyBUF_SIMPLE) < 0)
-            goto done;
-        if (views[got].len % (Py_ssize_t)sizeof(int64_t)) {
-            got++;
-            PyErr_SetString(PyExc_ValueError, "merge_counts: a list's length is not a multiple of 8");
-            goto done;
-        }
-        data[got] = (const int64_t *)views[got].buf;
-        lengths[got] = views[got].len / (Py_ssize_t)sizeof(int64_t);
-        total += lengths[got];
+    total = get_8byte_buffers(seq, views, lists, &got, "merge_counts");
+    if (total < 0) goto done;
+    for (Py_ssize_t k = 0; k < lists; k++) {
+        data[k] = (const int64_t *)views[k].buf;
+        lengths[k] = views[k].len / (Py_ssize_t)sizeof(int64_t);
     }
     codes = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(int64_t));
     shared = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(int64_t));

@@ -77,6 +77,10 @@ def test_bad_arguments_raise_not_crash():
         speedups.minhash_into([b"\x00" * 7], b"\x00" * 4, b"\x00" * 4, out)
     with pytest.raises(ValueError):
         speedups.overlap(b"\x00" * 8, b"\x00" * 3)
+    with pytest.raises(ValueError, match="packed_samples"):
+        speedups.packed_samples([b"\x00" * 8, b"\x00" * 7], 0, 0)
+    with pytest.raises(ValueError, match="merge_counts"):
+        speedups.merge_counts([b"\x00" * 8, b"\x00" * 9], 2)
 
 
 def test_large_text_sorts_like_numpy():
