@@ -2,14 +2,14 @@
 LSH band keys, containment samples), a chunk of files at a time, in-process or in a pool.
 
 The walk (``load.iter_input_files``) stays in the calling process; files go to worker processes
-in chunks, and each worker sends back only compact results: a ``Shingled`` (metadata, the
-``uint64`` shingle set, the band keys of its signature and its containment samples) per
-document, and the ``Skipped`` and ``Notice`` items, never the texts. A chunk's arrays travel
-packed into a few flat buffers (one pickle each, not three per document); a scan's shingle
-sets do not travel at all: the workers append them to spill files the main process reads
-(``shingle_sets.spill``). Chunks are consumed
-in walk order, so the items come out in exactly the order a one-process scan produces them,
-whatever the number of workers.
+in chunks (paths and ids as two lists), and each worker sends back only compact results, a
+``PackedChunk``: per document its metadata, the ``uint64`` shingle set, the band keys of its
+signature and its containment samples, and the ``Skipped`` and ``Notice`` items, never the
+texts. The metadata travels one list per field and the arrays packed into a few flat buffers
+(a pickle per column, not one per document); a scan's shingle sets do not travel at all: the
+workers append them to spill files the main process reads (``shingle_sets.spill``). Chunks are
+consumed in walk order, so the items come out in exactly the order a one-process scan
+produces them, whatever the number of workers.
 """
 
 from __future__ import annotations
