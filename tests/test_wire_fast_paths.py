@@ -1,8 +1,10 @@
 """strip_wire tries its patterns only where they can match; these check that it finds exactly
 what a scan of the whole text with the same patterns finds."""
 
+from unittest import mock
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dupdetect import wire
@@ -134,3 +136,123 @@ def test_hint_made_by_lower_casing_a_non_ascii_letter_is_not_a_hint():
     # "contrİbuted".lower() is "contri̇buted" (with U+0307): no hint, the line stays.
     text = "Body.\nAssociated Press writer Jo contrİbuted."
     assert strip_wire(text).text == text
+
+
+# Pieces for wire_hints: its marks and hints in any case, next to padding that moves them over
+# the 16- and 32-character steps of the vector scan, in texts of all three str widths.
+MARKS = [
+    ")", ") —", ")\t\t–", ")  -", ") \n-", ")x-", "--", "-", "- -", "—", "–", "\u2012", "\u2015",
+    "\n", "\r\n", "é", "ÿ", "\u0100", "\u2029", "\U0001f600", "\U0001d538", "i\u0307", "\x00",
+    "# ", "###\n", "(AP) —", "x" * 15, "#" * 31,
+]  # fmt: skip
+
+
+def _cased(hint_and_mask: tuple[str, int]) -> str:
+    hint, mask = hint_and_mask
+    return "".join(c.upper() if mask >> i & 1 else c for i, c in enumerate(hint))
+
+
+cased_hints = st.tuples(st.sampled_from(wire._FOOTER_HINTS), st.integers(0, 2**12)).map(_cased)
+padding = st.integers(0, 40).map(lambda k: "y" * k)
+mark_texts = st.lists(
+    st.sampled_from(MARKS) | st.sampled_from(PIECES) | cased_hints | padding, max_size=20
+).map("".join)
+
+
+def reference_hints(text: str) -> tuple[bool, bool, list[int]] | None:
+    """What ``_speedups.wire_hints`` answers, by the patterns and searches it stands for."""
+    dateline = wire._DATELINE_HINT.search(text) is not None
+    dash = any(d in text for d in wire._DASHES)
+    numbers = wire._hinted_lines(wire._ascii_folded(text))
+    return (dateline, dash, numbers) if dateline or dash or numbers else None
+
+
+@settings(max_examples=400)
+@given(mark_texts | texts)
+def test_c_wire_hints_agree_with_the_patterns(text):
+    if wire._speedups is None:
+        return
+    expected = reference_hints(text)
+    assert wire._speedups.wire_hints(text, wire._FOOTER_HINT_BYTES) == expected
+    # the scan it shares with hinted_lines finds the same lines for both
+    lines = wire._speedups.hinted_lines(text, wire._FOOTER_HINT_BYTES)
+    assert lines == (expected[2] if expected else [])
+
+
+def test_c_wire_hints_at_every_position_of_every_width():
+    """Each mark alone, at every position over two vector steps, in each str width; and after
+    a footer hint on the same line (the scan goes on through that line while marks are
+    pending, where hinted_lines skips to its end)."""
+    if wire._speedups is None:
+        return
+    for mark in (") —", ")\t-", "--", "—", "–", ")", "-", "___"):
+        for width in ("", "é", "\u0100", "\U0001f600"):
+            for at in range(70):
+                for before in ("", "Has Been "):
+                    text = width + before + "z" * at + mark + "z" * (at % 5)
+                    got = wire._speedups.wire_hints(text, wire._FOOTER_HINT_BYTES)
+                    assert got == reference_hints(text), (mark, width, at, before)
+
+
+def test_c_wire_hints_of_text_without_marks_or_hints():
+    if wire._speedups is None:
+        return
+    for text in ("", "a", "plain (words) here - a-b\n" * 50, "ü" * 99, "\U0001f600" * 40):
+        assert wire._speedups.wire_hints(text, wire._FOOTER_HINT_BYTES) is None
+
+
+def test_c_wire_hints_reject_bad_needles():
+    if wire._speedups is None:
+        return
+    with pytest.raises(ValueError):
+        wire._speedups.wire_hints("abc", (b"a",))
+    with pytest.raises(ValueError):
+        wire._speedups.wire_hints("abc", (b"ab",) * 17)
+
+
+# Furniture whose cut changes what the whole text holds: a hint or the only dash inside an
+# agency or plain dateline, datelines next to footers, several on a line.
+CUT_PIECES = [
+    "COPYRIGHT (AP) — ", "X, A___ (AP) - ", "CONTRIBUTED -- ", "FOLLOW — ", "LONDON (Reuters) -- ",
+    "NEW YORK -- ", "BERLIN – ", "Rome, Italy -- ", "### PARIS (AFP) - ", "(AP) — ", "\n", "\n",
+    "___", "Associated Press writers Jo contributed", "— ", "--", "Body.",
+]  # fmt: skip
+cut_texts = st.lists(
+    st.sampled_from(CUT_PIECES) | st.sampled_from(PIECES) | st.sampled_from(MARKS) | padding,
+    max_size=16,
+).map("".join)
+
+
+def _without_c(function, text):
+    with mock.patch.object(wire, "_speedups", None):
+        return function(text)
+
+
+@settings(max_examples=400)
+@given(cut_texts | mark_texts | texts)
+def test_strip_wire_with_the_c_pass_is_the_reference(text):
+    assert strip_wire(text) == _without_c(strip_wire, text)
+
+
+@settings(max_examples=400)
+@given(cut_texts | mark_texts | texts)
+def test_find_furniture_with_the_c_pass_is_the_reference(text):
+    assert find_furniture(text) == _without_c(find_furniture, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "WASHINGTON (AP) — ",
+        "NEW YORK -- ",
+        "___",
+        "COPYRIGHT (AP) — Copyright 2024 The Associated Press",
+        "LONDON (Reuters) -- Shares fell.\nBERLIN -- More.",
+        "X, A___ (AP) - Body\n___\nFOLLOW Jo on Twitter",
+        "CONTRIBUTED -- Body.\r\n___\r\n",
+    ],
+)
+def test_furniture_only_and_cut_hints_give_the_reference(text):
+    assert strip_wire(text) == _without_c(strip_wire, text)
+    assert find_furniture(text) == _without_c(find_furniture, text)
