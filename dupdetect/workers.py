@@ -1,7 +1,7 @@
 """The per-document work of stages 1-5 (read, strip wire furniture, tokenize, shingle, sign,
 LSH band keys, containment samples), a chunk of files at a time, in-process or in a pool.
 
-The walk (``load.iter_input_files``) stays in the calling process; files go to worker processes
+The walk (``load.iter_input_runs``) stays in the calling process; files go to worker processes
 in chunks (paths and ids as two lists), and each worker sends back only compact results, a
 ``PackedChunk``: per document its metadata, the ``uint64`` shingle set, the band keys of its
 signature and its containment samples, and the ``Skipped`` and ``Notice`` items, never the
@@ -29,7 +29,15 @@ import numpy as np
 from .allocator import keep_freed_memory
 from .config import ScanConfig
 from .index import band_keys, lsh_params, packed_containment_samples
-from .load import InputFile, ReadOptions, announce_reads, iter_input_files, read_file
+from .load import (
+    FileRun,
+    InputFile,
+    ReadOptions,
+    announce_reads,
+    iter_input_files,
+    iter_input_runs,
+    read_file,
+)
 from .models import Document, Notice, Skipped
 from .normalize import word_bytes
 from .shingle import hash_word_bytes, shingle_hashes
@@ -209,12 +217,13 @@ def shingle_chunks(
     chunk's shingle sets there (``shingle_sets.spill``) and send back only where they are:
     the sets, most of what a chunk holds, never pass through this process. Chunks made in
     this process (``config.jobs`` 1, standard input) carry their sets as arrays."""
-    walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
     if config.jobs <= 1:
+        walk = iter_input_files(paths, follow_symlinks=config.follow_symlinks)
         for chunk in _chunks(walk):
             yield _packed_chunk(chunk, config, encoder and encoder())
         return
-    yield from _in_pool(walk, config, ahead, encoder, spill_folder)
+    runs = iter_input_runs(paths, follow_symlinks=config.follow_symlinks)
+    yield from _in_pool(runs, config, ahead, encoder, spill_folder)
 
 
 def process_chunk(entries: list[InputFile | Skipped], config: ScanConfig) -> list[ShingleItem]:
@@ -367,21 +376,52 @@ def _unpickle_chunk(columns: list[tuple[object, ...]], *rest: object) -> PackedC
     return PackedChunk(infos, *rest)  # type: ignore[arg-type]
 
 
-def _entry_columns(entries: list[InputFile | Skipped]) -> _EntryColumns:
-    """A chunk of walk entries (no standard input) as it travels to a worker: the files'
-    locations and ids as two lists, the Skipped ones with their positions. Pickling 256
-    InputFile objects cost the main process ~1.5 us each, the lists ~0.3 us a file."""
-    locations, rels, skipped = [], [], []
-    for position, entry in enumerate(entries):
-        if isinstance(entry, Skipped):
-            skipped.append((position, entry))
+def _column_chunks(
+    walk: Iterator[FileRun | InputFile | Skipped],
+) -> Iterator[_EntryColumns | InputFile]:
+    """The walk's entries in chunks as they travel to a worker (``_EntryColumns``: the files'
+    locations and ids as two lists, the Skipped ones with their positions), sized as
+    ``_chunks``; standard input comes alone, as its ``InputFile`` (it is read here).
+
+    Pickling 256 InputFile objects cost the main process ~1.5 us each, the lists ~0.3 us a
+    file; runs of files are sliced into the lists without an object per file."""
+    size = min(FIRST_CHUNK_FILES, CHUNK_FILES)
+    locations: list = []
+    rels: list[str] = []
+    skipped: list[tuple[int, Skipped]] = []
+    for item in walk:
+        if isinstance(item, FileRun):
+            taken = 0
+            while taken < len(item.locations):
+                room = size - len(locations) - len(skipped)
+                locations += item.locations[taken : taken + room]
+                rels += item.rels[taken : taken + room]
+                taken += room
+                if len(locations) + len(skipped) == size:
+                    yield locations, rels, skipped
+                    locations, rels, skipped = [], [], []
+                    size = min(2 * size, CHUNK_FILES)
+            continue
+        if isinstance(item, InputFile) and item.stdin:
+            if locations or skipped:
+                yield locations, rels, skipped
+                locations, rels, skipped = [], [], []
+            yield item
+            continue
+        if isinstance(item, Skipped):
+            skipped.append((len(locations) + len(skipped), item))
         else:
-            locations.append(entry.location)
-            rels.append(entry.rel)
-    return locations, rels, skipped
+            locations.append(item.location)
+            rels.append(item.rel)
+        if len(locations) + len(skipped) == size:
+            yield locations, rels, skipped
+            locations, rels, skipped = [], [], []
+            size = min(2 * size, CHUNK_FILES)
+    if locations or skipped:
+        yield locations, rels, skipped
 
 
-#: ``_entry_columns`` of a chunk: locations, ids, and (position, Skipped) pairs.
+#: A chunk as ``_column_chunks`` makes it: locations, ids, and (position, Skipped) pairs.
 _EntryColumns = tuple[list, list[str], list[tuple[int, Skipped]]]
 
 
@@ -391,7 +431,8 @@ def _packed_columns(
     encoder: ChunkEncoder | None = None,
     spill_folder: str | None = None,
 ) -> PackedChunk:
-    """Worker task: the chunk's entries again from ``_entry_columns``, then ``_packed_chunk``."""
+    """Worker task: the chunk's entries again from ``_column_chunks``' columns, then
+    ``_packed_chunk``."""
     locations, rels, skipped = columns
     entries: list[InputFile | Skipped] = list(map(InputFile, locations, rels))
     for position, entry in skipped:
@@ -436,32 +477,27 @@ def _process_entry(
 
 
 def _in_pool(
-    walk: Iterator[InputFile | Skipped],
+    walk: Iterator[FileRun | InputFile | Skipped],
     config: ScanConfig,
     ahead: ReadAheadSource,
     encoder: EncoderSource | None,
     spill_folder: str | None,
 ) -> Iterator[PackedChunk]:
-    """Chunks of the walk through a process pool, results yielded in submission order."""
+    """Chunks of the walk (``load.iter_input_runs``) through a process pool, results yielded
+    in submission order."""
     pending = _Pending()
     with ProcessPoolExecutor(max_workers=config.jobs, initializer=_start_worker) as pool:
         try:
-            for chunk in _chunks(walk):
-                if any(isinstance(e, InputFile) and e.stdin for e in chunk):
+            for chunk in _column_chunks(walk):
+                if isinstance(chunk, InputFile):
                     # Standard input can only be read here: finish what is queued, then read
-                    # this chunk in-process, so the order stays that of the walk.
+                    # it in-process, so the order stays that of the walk.
                     while pending:
                         yield pending.pop()
-                    yield _packed_chunk(chunk, config, encoder and encoder())
+                    yield _packed_chunk([chunk], config, encoder and encoder())
                     continue
                 pending.push(
-                    pool.submit(
-                        _packed_columns,
-                        _entry_columns(chunk),
-                        config,
-                        encoder and encoder(),
-                        spill_folder,
-                    )
+                    pool.submit(_packed_columns, chunk, config, encoder and encoder(), spill_folder)
                 )
                 limits = ahead() if callable(ahead) else ahead
                 while len(pending) >= config.jobs * limits.chunks or (

@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dupdetect import ConfigError, ScanConfig, scan, workers
 from dupdetect.export import WRITERS
@@ -159,3 +161,63 @@ def test_chunks_start_small_and_double_up_to_the_chunk_size(monkeypatch):
     assert sizes == [16, 32, 64, 128, 256, 256, 248]
     monkeypatch.setattr(workers, "CHUNK_FILES", 2)
     assert [len(chunk) for chunk in workers._chunks(iter(range(5)))] == [2, 2, 1]
+
+
+def _entries_of(chunk):
+    """A ``_column_chunks`` chunk as the list of entries it stands for."""
+    from dupdetect.load import InputFile
+
+    if isinstance(chunk, InputFile):
+        return [chunk]
+    locations, rels, skipped = chunk
+    entries = list(map(InputFile, locations, rels))
+    for position, entry in skipped:
+        entries.insert(position, entry)
+    return entries
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 700),  # a run of that many files
+            st.just("skipped"),
+            st.just("file"),  # a file given by itself
+            st.just("stdin"),
+        ),
+        max_size=12,
+    )
+)
+def test_column_chunks_hold_the_walk_in_order_in_chunks_of_the_usual_sizes(shape):
+    """Runs of files are cut into chunks exactly where ``_chunks`` cuts the same entries one
+    by one; Skipped entries keep their places; standard input comes alone, in its place."""
+    from pathlib import Path
+
+    from dupdetect.load import FileRun, InputFile
+    from dupdetect.models import Skipped
+
+    walk, made = [], 0
+    for part in shape:
+        if part == "skipped":
+            walk.append(Skipped(f"s{made}", "hidden (name starts with '.')"))
+        elif part == "file":
+            walk.append(InputFile(Path(f"/given/{made}.txt"), f"{made}.txt"))
+        elif part == "stdin":
+            walk.append(InputFile(Path("-"), "<stdin>", stdin=True))
+        else:
+            rels = [f"d/{made}-{k}.txt" for k in range(part)]
+            walk.append(FileRun([f"/root/{rel}" for rel in rels], rels))
+        made += 1
+    entries = [
+        e
+        for item in walk
+        for e in (
+            map(InputFile, item.locations, item.rels) if isinstance(item, FileRun) else [item]
+        )
+    ]
+    chunks = [_entries_of(chunk) for chunk in workers._column_chunks(iter(walk))]
+    assert [e for chunk in chunks for e in chunk] == entries
+    assert all(chunks)
+    if not any(isinstance(e, InputFile) and e.stdin for e in entries):
+        assert chunks == list(workers._chunks(iter(entries)))
+    for chunk in chunks:  # standard input alone
+        assert len(chunk) == 1 or not any(isinstance(e, InputFile) and e.stdin for e in chunk)
