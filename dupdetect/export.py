@@ -103,7 +103,35 @@ def write_csv(result: ScanResult, out: IO[str]) -> None:
     out.write(line_of(list(CSV_COLUMNS)))
     for cluster in result.clusters:
         size = cluster.size
-        out.write("".join(line_of(csv_row(cluster.id, size, member)) for member in cluster.members))
+        out.write(
+            "".join([_csv_line(cluster.id, size, member, line_of) for member in cluster.members])
+        )
+
+
+def _csv_line(cluster_id: str, cluster_size: int, member: Member, line_of: CsvLines) -> str:
+    """``line_of(csv_row(...))`` in one f-string when no cell needs quoting and the scores
+    are floats (nearly every row: ~2 us instead of ~5)."""
+    m = member
+    text = f"{cluster_id},{cluster_size},{m.id},{m.path},{m.title},{m.source},{m.url},{m.date}"
+    text = f"{text},{m.wire}"
+    if (
+        text.count(",") == 8
+        and '"' not in text
+        and "\n" not in text
+        and "\r" not in text
+        and type(m.similarity) is float
+        and type(m.containment) is float
+        and type(m.contained_in_representative) is float
+        and type(m.representative_contained) is float
+        and type(m.boilerplate) is float
+        and type(m.is_representative) is bool
+    ):
+        flag = "true" if m.is_representative else "false"
+        return (
+            f"{text},{m.similarity:.4f},{m.containment:.4f},{m.contained_in_representative:.4f},"
+            f"{m.representative_contained:.4f},{flag},{m.boilerplate:.4f}\n"
+        )
+    return line_of(csv_row(cluster_id, cluster_size, member))
 
 
 class CsvLines:
