@@ -40,10 +40,11 @@ def _faults(mode: str) -> int:
 
 @pytest.mark.skipif(not GLIBC, reason="tunes glibc's malloc only")
 def test_freed_blocks_are_reused_not_faulted_in_again() -> None:
-    # ~2,500 pages a round without (the heap's freed top goes back to the kernel every
-    # round); the warm-up round's pages reused with
-    assert _faults("default") >= 20 * 2000
-    assert _faults("keep") < 500
+    # without: 1,400-2,500 pages a round (the heap's freed top goes back to the kernel
+    # every round, how much of it depends on what else the heap holds); with: the warm-up
+    # round's pages reused (0-1 faults in all)
+    assert _faults("default") >= 20 * 200
+    assert _faults("keep") < 200
 
 
 def test_reports_whether_it_could_tune_the_allocator() -> None:
