@@ -606,6 +606,18 @@ static inline int is_dash(Py_UCS4 c) { return c == '-' || c == 0x2014 || c == 0x
         scan->counted = scan->needles_from = end_;                                           \
     } while (0)
 
+/* A candidate position `at`: clear the marks that begin there and, past the last hinted line,
+ * record its line when a needle begins there (`recorded` says whether one did). */
+#define TRY_AT(units, n, at, recorded)                                                       \
+    do {                                                                                     \
+        recorded = 0;                                                                        \
+        if (scan->pending) MARK_AT(units, n, at);                                            \
+        if ((at) >= scan->needles_from) {                                                    \
+            NEEDLE_AT(units, n, at, recorded);                                               \
+            if (recorded) RECORD_LINE(units, n, at);                                         \
+        }                                                                                    \
+    } while (0)
+
 /* The scalar scan from character `from` on, for one storage width: the marks at each position
  * while some are pending, and the line of each position where a needle begins (then, when no
  * mark is pending, on from that line's end). */
@@ -613,13 +625,9 @@ static inline int is_dash(Py_UCS4 c) { return c == '-' || c == 0x2014 || c == 0x
     static Py_ssize_t hinted_lines_##TYPE(const TYPE *units, Py_ssize_t n, Py_ssize_t from,   \
                                           Scan *scan, const Needles *needles) {              \
         for (Py_ssize_t i = from; i < n; i++) {                                              \
-            if (scan->pending) MARK_AT(units, n, i);                                         \
-            if (i < scan->needles_from) continue;                                            \
-            int hit;                                                                         \
-            NEEDLE_AT(units, n, i, hit);                                                     \
-            if (!hit) continue;                                                              \
-            RECORD_LINE(units, n, i);                                                        \
-            if (!scan->pending) i = scan->needles_from;                                      \
+            int recorded;                                                                    \
+            TRY_AT(units, n, i, recorded);                                                   \
+            if (recorded && !scan->pending) i = scan->needles_from;                          \
         }                                                                                    \
         return n;                                                                            \
     }
@@ -680,13 +688,9 @@ HINTED_LINES_FROM(Py_UCS4)
                 Py_ssize_t at = i + (Py_ssize_t)(__builtin_ctz(mask) / SCALE);               \
                 mask &= mask - 1;                                                            \
                 if (SCALE == 2) mask &= mask - 1; /* each 2-byte lane sets two bits */       \
-                if (scan->pending) MARK_AT(units, n, at);                                    \
-                if (at < scan->needles_from) continue;                                       \
-                int hit;                                                                     \
-                NEEDLE_AT(units, n, at, hit);                                                \
-                if (!hit) continue;                                                          \
-                RECORD_LINE(units, n, at);                                                   \
-                if (scan->pending) continue; /* the rest of the line may hold a mark */      \
+                int recorded;                                                                \
+                TRY_AT(units, n, at, recorded);                                              \
+                if (!recorded || scan->pending) continue; /* the line may hold a mark */     \
                 next = scan->needles_from;                                                   \
                 break;                                                                       \
             }                                                                                \
