@@ -38,10 +38,10 @@ def keep_freed_memory() -> bool:
 
         libc = ctypes.CDLL(None)
         mallopt = libc.mallopt
-        gnu_get_libc_version = libc.gnu_get_libc_version  # glibc only (musl has no such call)
     except (OSError, AttributeError):
         return False
-    del gnu_get_libc_version
+    if not hasattr(libc, "gnu_get_libc_version"):  # not glibc (musl has mallopt, a no-op)
+        return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(
