@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from . import __version__
 from .baseline import new_clusters, read_baseline
@@ -19,6 +18,7 @@ from .cli_common import (
     CONTEXT_SETTINGS,
     EXIT_CODES_HELP,
     ScanFailed,
+    StderrConsole,
     config_option,
     jobs_option,
     open_output,
@@ -140,7 +140,7 @@ def scan(
     representative_contained). The representative shown first is the earliest-dated
     article, else the longest; every score is against it.
     """
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    errors = StderrConsole()
     try:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
         accepted = read_baseline(baseline) if baseline else None
@@ -227,4 +227,6 @@ def evaluate(
         json.dump(evaluation_dict(runs), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
+        from rich.console import Console
+
         Console(highlight=False).print(evaluation_table(runs))

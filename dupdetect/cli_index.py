@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from .cli_common import (
     CONTEXT_SETTINGS,
     ScanFailed,
+    StderrConsole,
     jobs_option,
     output_options,
     progress_bars,
@@ -90,7 +90,7 @@ def index_group() -> None:
 @_quiet
 def add(paths: tuple[Path, ...], target: str, quiet: bool, **settings: object) -> None:
     """Add the articles in PATHS to the index (same id and content: no-op; new content: replace)."""
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    errors = StderrConsole()
     with opened_index(target, create=True) as store:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
         with progress_bars(errors, enabled=not quiet) as progress:
@@ -130,7 +130,7 @@ def query(
     the new article first ("rep"), then the indexed articles it matches, each scored against
     it. The index is not changed.
     """
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    errors = StderrConsole()
     with opened_index(target) as store:
         config = ScanConfig(**settings)  # type: ignore[arg-type]
         with progress_bars(errors, enabled=not quiet) as progress:

@@ -5,12 +5,14 @@ Only the command-line layer imports this module; the library itself never prints
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from .evaluate import EvaluationRun
 from .models import Cluster, ScanResult
+
+if TYPE_CHECKING:  # rich is imported when a table is made (see cli_common.StderrConsole)
+    from rich.console import Console
+    from rich.table import Table
 
 
 def render_table(result: ScanResult, console: Console) -> None:
@@ -27,6 +29,9 @@ def cluster_table(cluster: Cluster, width: int = 100) -> Table:
 
     Ids fold over lines when long; source and title are cut with an ellipsis to fit ``width``.
     """
+    from rich.markup import escape
+    from rich.table import Table
+
     title = f"cluster {cluster.id} · {cluster.size} documents"
     if cluster.wire:
         title += f" · wire: {cluster.wire}"
@@ -80,6 +85,8 @@ def problem_lines(result: ScanResult) -> list[str]:
 
 def evaluation_table(runs: list[EvaluationRun]) -> Table:
     """Scores of one or more evaluation runs; the best of a sweep is marked."""
+    from rich.table import Table
+
     title = f"agreement with gold clusters (containment {runs[0].containment:.2f})"
     table = Table(title=title, title_justify="left")
     for name in ("threshold", "precision", "recall", "F1", "ARI", "wrong", "missed"):
